@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libgvt: mediated sharing of one Intel Gen9 GPU between virtual machines.
+ *
+ * This is the only header a device model includes. A struct gvt_ctx is one
+ * physical GPU (the software GPU "sim" by default); a struct gvt_vgpu is one
+ * virtual GPU on it, seen by one guest as a whole PCI device. The device
+ * model forwards the guest's config-space and BAR accesses to the
+ * gvt_vgpu_*() entry points below and supplies guest memory access and MSI
+ * delivery through struct gvt_hv_ops (gvt_hv.h).
+ *
+ * Conventions:
+ * - Functions that can fail return 0 or a negative errno. Misuse by the
+ *   caller (a bad size, an offset outside a BAR, an unknown type) is -EINVAL
+ *   with exactly one log line that says what was wrong.
+ * - Misbehaviour by the *guest* is not an error of the call: the access is
+ *   emulated as hardware would (or dropped), the call returns 0, and the
+ *   vGPU logs why (rate-limited) and may enter failsafe mode.
+ * - Data buffers hold little-endian bytes, as they travel on the PCI bus.
+ * - libgvt never exits, aborts or writes to stderr; it logs to the sink
+ *   installed with struct gvt_ctx_params or gvt_ctx_set_log().
+ *
+ * Threading: a struct gvt_ctx may be used from several threads; its own
+ * operations (types, admission, vGPU create/destroy) lock internally.
+ * Calls on one struct gvt_vgpu must be serialised by the caller (one device
+ * model thread per vGPU, as a vfio-user server or a Xen ioreq loop has);
+ * different vGPUs may be driven concurrently.
+ */
+#ifndef GVT_GVT_H
+#define GVT_GVT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gvt/gvt_hv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** GVT_EXPORT - marks a symbol of the public ABI (all others are hidden). */
+#if defined(GVT_BUILDING_LIBRARY)
+#define GVT_EXPORT __attribute__((visibility("default")))
+#else
+#define GVT_EXPORT
+#endif
+
+/** GVT_MUST_CHECK - the result of this call must not be ignored. */
+#define GVT_MUST_CHECK __attribute__((warn_unused_result))
+
+/** struct gvt_ctx - one physical GPU instance (opaque). */
+struct gvt_ctx;
+/** struct gvt_vgpu - one virtual GPU (opaque). */
+struct gvt_vgpu;
+
+/**
+ * enum gvt_platform - the physical GPU model libgvt emulates and mediates.
+ * @GVT_PLATFORM_SKL: Skylake GT2, PCI 8086:1912 (HD Graphics 530).
+ */
+enum gvt_platform {
+	GVT_PLATFORM_SKL = 1,
+};
+
+/**
+ * enum gvt_backend - where the physical GPU comes from.
+ * @GVT_BACKEND_SIM: pgpu/sim, a software Gen9 GPU inside the process.
+ */
+enum gvt_backend {
+	GVT_BACKEND_SIM = 0,
+};
+
+/*
+ * Log levels have syslog's values, so a sink may pass them to syslog(3).
+ */
+/** GVT_LOG_ERR - an operation failed. */
+#define GVT_LOG_ERR 3
+/** GVT_LOG_WARNING - a guest misbehaved, or something degraded. */
+#define GVT_LOG_WARNING 4
+/** GVT_LOG_NOTICE - a normal but significant event (failsafe entered). */
+#define GVT_LOG_NOTICE 5
+/** GVT_LOG_INFO - lifecycle: contexts and vGPUs created, destroyed, reset. */
+#define GVT_LOG_INFO 6
+/** GVT_LOG_DEBUG - per-access detail, filtered by gvt_ctx_set_debug(). */
+#define GVT_LOG_DEBUG 7
+
+/*
+ * Debug categories for gvt_ctx_set_debug(); a debug message is delivered
+ * only if its category bit is set and the level admits GVT_LOG_DEBUG.
+ */
+/** GVT_DBG_CORE - contexts, vGPU lifecycle, admission. */
+#define GVT_DBG_CORE (1u << 0)
+/** GVT_DBG_MMIO - register and config-space emulation. */
+#define GVT_DBG_MMIO (1u << 1)
+/** GVT_DBG_IRQ - virtual interrupts and MSI. */
+#define GVT_DBG_IRQ (1u << 2)
+/** GVT_DBG_MM - GGTT, aperture, page tracking. */
+#define GVT_DBG_MM (1u << 3)
+/** GVT_DBG_DPY - display. */
+#define GVT_DBG_DPY (1u << 4)
+/** GVT_DBG_SCHED - submission and scheduling. */
+#define GVT_DBG_SCHED (1u << 5)
+/** GVT_DBG_ALL - every category. */
+#define GVT_DBG_ALL 0xffffffffu
+
+/**
+ * typedef gvt_log_fn - a log sink.
+ * @opaque: the pointer given with the sink.
+ * @level: one of GVT_LOG_*.
+ * @msg: one line without a trailing newline; vGPU messages start "vgpuN: ".
+ *
+ * Called synchronously from whichever thread made the call that logs. errno
+ * is preserved across the call on libgvt's side.
+ */
+typedef void gvt_log_fn(void *opaque, int level, const char *msg);
+
+/**
+ * struct gvt_ctx_params - how to create a physical GPU instance.
+ * @platform: which GPU (GVT_PLATFORM_SKL).
+ * @backend: where it comes from (GVT_BACKEND_SIM).
+ * @aperture_mib: size of the CPU-visible aperture (low graphics memory):
+ *	256, 512 or 1024. It bounds how many vGPUs fit (see docs/allocation.md).
+ * @log_fn: log sink, or NULL for none; set here so creation itself can log.
+ * @log_opaque: passed to @log_fn.
+ * @log_level: most verbose level delivered (GVT_LOG_*); 0 means GVT_LOG_INFO.
+ */
+struct gvt_ctx_params {
+	enum gvt_platform platform;
+	enum gvt_backend backend;
+	uint32_t aperture_mib;
+	gvt_log_fn *log_fn;
+	void *log_opaque;
+	int log_level;
+};
+
+/**
+ * gvt_ctx_create() - create a physical GPU instance.
+ * @params: what to create; copied, not kept.
+ * @out: receives the new context.
+ *
+ * Builds the platform's register tables (a duplicate register is refused
+ * here, before anything can run) and starts the backend.
+ *
+ * Return: 0, -EINVAL for bad parameters (unknown platform or backend,
+ * aperture not 256/512/1024), -EEXIST if the register tables overlap,
+ * -ENOMEM.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_ctx_create(const struct gvt_ctx_params *params,
+					     struct gvt_ctx **out);
+
+/**
+ * gvt_ctx_destroy() - destroy a physical GPU instance.
+ * @ctx: the context, or NULL (ignored).
+ *
+ * Every vGPU must have been destroyed first; any left are destroyed here
+ * with a warning.
+ */
+GVT_EXPORT void gvt_ctx_destroy(struct gvt_ctx *ctx);
+
+/**
+ * gvt_ctx_set_log() - install or replace the log sink.
+ * @ctx: the context.
+ * @fn: the sink, or NULL to silence the library.
+ * @opaque: passed to @fn.
+ * @level: most verbose level delivered; 0 means GVT_LOG_INFO.
+ */
+GVT_EXPORT void gvt_ctx_set_log(struct gvt_ctx *ctx, gvt_log_fn *fn,
+				void *opaque, int level);
+
+/**
+ * gvt_ctx_set_debug() - choose which debug categories are logged.
+ * @ctx: the context.
+ * @mask: GVT_DBG_* bits; effective only at level GVT_LOG_DEBUG.
+ */
+GVT_EXPORT void gvt_ctx_set_debug(struct gvt_ctx *ctx, uint32_t mask);
+
+/** GVT_TYPE_NAME_MAX - room for a vGPU type name and its terminator. */
+#define GVT_TYPE_NAME_MAX 16
+
+/**
+ * struct gvt_type_info - one vGPU type and how many more of it fit.
+ * @name: "GVTg_V5_1", "GVTg_V5_2", "GVTg_V5_4" or "GVTg_V5_8" on Gen9.
+ * @low_gm_size: bytes of aperture (CPU-mappable graphics memory).
+ * @high_gm_size: bytes of hidden (non-mappable) graphics memory.
+ * @fences: fence registers.
+ * @weight: scheduling weight (16 for _1 down to 2 for _8).
+ * @resolution_x: horizontal pixels of the virtual monitor's preferred mode.
+ * @resolution_y: vertical pixels of the virtual monitor's preferred mode.
+ * @avail_instances: how many more vGPUs of exactly this type would be
+ *	admitted now (exact: it accounts for fragmentation of free memory).
+ */
+struct gvt_type_info {
+	char name[GVT_TYPE_NAME_MAX];
+	uint64_t low_gm_size;
+	uint64_t high_gm_size;
+	uint32_t fences;
+	uint32_t weight;
+	uint32_t resolution_x;
+	uint32_t resolution_y;
+	uint32_t avail_instances;
+};
+
+/**
+ * gvt_ctx_num_types() - how many vGPU types the platform offers.
+ * @ctx: the context.
+ *
+ * Return: the number of types; indices 0 .. n-1 are valid for
+ * gvt_ctx_get_type(), ordered from the largest type to the smallest.
+ */
+GVT_EXPORT unsigned int gvt_ctx_num_types(const struct gvt_ctx *ctx);
+
+/**
+ * gvt_ctx_get_type() - describe one vGPU type.
+ * @ctx: the context.
+ * @index: 0 .. gvt_ctx_num_types() - 1.
+ * @out: receives the description, including current availability.
+ *
+ * Return: 0, or -EINVAL if @index is out of range.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_ctx_get_type(struct gvt_ctx *ctx,
+					       unsigned int index,
+					       struct gvt_type_info *out);
+
+/**
+ * gvt_ctx_admit() - would a vGPU of this type be admitted now?
+ * @ctx: the context.
+ * @type_name: a type name from gvt_ctx_get_type().
+ * @why: if not NULL, receives a one-line reason on refusal, naming the
+ *	resource that ran out and by how much; empty on success.
+ * @why_len: size of @why in bytes.
+ *
+ * Return: 0 if it fits, -ENOSPC if a resource is short, -EINVAL for an
+ * unknown type.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_ctx_admit(struct gvt_ctx *ctx,
+					    const char *type_name, char *why,
+					    size_t why_len);
+
+/**
+ * gvt_vgpu_create() - create a vGPU of a type.
+ * @ctx: the physical GPU.
+ * @type_name: a type name from gvt_ctx_get_type().
+ * @ops: the shim's hypervisor operations (kept by reference: must outlive
+ *	the vGPU).
+ * @hv: the shim's handle, passed first to every op.
+ * @out: receives the vGPU.
+ *
+ * Allocates the type's aperture and hidden graphics-memory slices and fence
+ * registers (first fit; see docs/allocation.md), builds config space and
+ * registers from the GPU's power-on state, and fills the PVINFO page.
+ *
+ * Return: 0; -EINVAL for an unknown type or a bad @ops table (wrong
+ * version, a required op missing); -ENOSPC if the GPU is out of a resource
+ * (the log line names it); -ENOMEM.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_create(struct gvt_ctx *ctx,
+					      const char *type_name,
+					      const struct gvt_hv_ops *ops,
+					      void *hv, struct gvt_vgpu **out);
+
+/**
+ * gvt_vgpu_destroy() - destroy a vGPU and return its resources.
+ * @vgpu: the vGPU, or NULL (ignored).
+ *
+ * Unmaps every guest page it mapped, points its GGTT range back at the
+ * scratch page and clears its fences.
+ */
+GVT_EXPORT void gvt_vgpu_destroy(struct gvt_vgpu *vgpu);
+
+/**
+ * gvt_vgpu_reset() - device-level reset, as on a PCI function reset.
+ * @vgpu: the vGPU.
+ *
+ * Registers return to power-on values, the GGTT range to the scratch page,
+ * config space to its initial state; failsafe mode is cleared.
+ *
+ * Return: 0 or -errno.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_reset(struct gvt_vgpu *vgpu);
+
+/**
+ * gvt_vgpu_cfg_read() - read the vGPU's PCI configuration space.
+ * @vgpu: the vGPU.
+ * @offset: byte offset, below GVT_CFG_SPACE_SIZE.
+ * @buf: receives @len bytes.
+ * @len: 1, 2 or 4, not crossing the end of config space.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_cfg_read(struct gvt_vgpu *vgpu,
+						uint32_t offset, void *buf,
+						uint32_t len);
+
+/**
+ * gvt_vgpu_cfg_write() - write the vGPU's PCI configuration space.
+ * @vgpu: the vGPU.
+ * @offset: byte offset, below GVT_CFG_SPACE_SIZE.
+ * @buf: @len bytes to write.
+ * @len: 1, 2 or 4, not crossing the end of config space.
+ *
+ * Read-only bits keep their value; BARs follow the sizing protocol.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu,
+						 uint32_t offset,
+						 const void *buf, uint32_t len);
+
+/** GVT_CFG_SPACE_SIZE - bytes of PCI configuration space a vGPU has. */
+#define GVT_CFG_SPACE_SIZE 256u
+
+/**
+ * gvt_vgpu_mmio_read() - read BAR0 (registers and GGTT).
+ * @vgpu: the vGPU.
+ * @offset: byte offset into BAR0: registers below 2 MiB, GGTT entries from
+ *	8 MiB (8 bytes each); the rest reads as zero.
+ * @buf: receives @len bytes.
+ * @len: 1, 2, 4 or 8, inside BAR0.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu,
+						 uint64_t offset, void *buf,
+						 uint32_t len);
+
+/**
+ * gvt_vgpu_mmio_write() - write BAR0 (registers and GGTT).
+ * @vgpu: the vGPU.
+ * @offset: byte offset into BAR0.
+ * @buf: @len bytes to write.
+ * @len: 1, 2, 4 or 8, inside BAR0.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu,
+						  uint64_t offset,
+						  const void *buf,
+						  uint32_t len);
+
+/**
+ * gvt_vgpu_aperture_read() - read BAR2 (the aperture).
+ * @vgpu: the vGPU.
+ * @offset: byte offset into BAR2, which equals the graphics-memory address.
+ *	Only the vGPU's own aperture slice is backed (through the GGTT);
+ *	elsewhere reads return zero.
+ * @buf: receives @len bytes.
+ * @len: 1, 2, 4 or 8, inside BAR2.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_aperture_read(struct gvt_vgpu *vgpu,
+						     uint64_t offset,
+						     void *buf, uint32_t len);
+
+/**
+ * gvt_vgpu_aperture_write() - write BAR2 (the aperture).
+ * @vgpu: the vGPU.
+ * @offset: byte offset into BAR2; writes outside the vGPU's slice are
+ *	dropped.
+ * @buf: @len bytes to write.
+ * @len: 1, 2, 4 or 8, inside BAR2.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_aperture_write(struct gvt_vgpu *vgpu,
+						      uint64_t offset,
+						      const void *buf,
+						      uint32_t len);
+
+/**
+ * gvt_vgpu_io_read() - read BAR4 (I/O): MMIO_INDEX at 0, MMIO_DATA at 4.
+ * @vgpu: the vGPU.
+ * @offset: byte offset into BAR4.
+ * @buf: receives @len bytes.
+ * @len: 1, 2 or 4, inside BAR4.
+ *
+ * MMIO_DATA reads the BAR0 dword that MMIO_INDEX selects.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_io_read(struct gvt_vgpu *vgpu,
+					       uint32_t offset, void *buf,
+					       uint32_t len);
+
+/**
+ * gvt_vgpu_io_write() - write BAR4 (I/O): MMIO_INDEX at 0, MMIO_DATA at 4.
+ * @vgpu: the vGPU.
+ * @offset: byte offset into BAR4.
+ * @buf: @len bytes to write.
+ * @len: 1, 2 or 4, inside BAR4.
+ *
+ * Return: 0 or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_io_write(struct gvt_vgpu *vgpu,
+						uint32_t offset,
+						const void *buf, uint32_t len);
+
+/**
+ * gvt_vgpu_page_write() - the guest wrote a page libgvt write-protects.
+ * @vgpu: the vGPU.
+ * @gpa: guest-physical address of the write.
+ * @buf: the bytes the guest wrote.
+ * @len: 1 .. 4096, not crossing a page boundary.
+ *
+ * A shim calls this for each guest write to a frame libgvt protected with
+ * gvt_hv_ops.page_track_enable. The shim must NOT have performed the write:
+ * libgvt performs it (through write_gpa) and then updates whatever it
+ * shadows from that page. A write to a frame that is no longer tracked (a
+ * race with page_track_disable) is performed and otherwise ignored.
+ *
+ * Return: 0, -EINVAL for a bad length or a page-crossing write, or the
+ * -errno of write_gpa.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_page_write(struct gvt_vgpu *vgpu,
+						  uint64_t gpa, const void *buf,
+						  uint32_t len);
+
+/** GVT_BAR_MEM64 - a 64-bit memory BAR. */
+#define GVT_BAR_MEM64 (1u << 0)
+/** GVT_BAR_PREFETCH - a prefetchable memory BAR. */
+#define GVT_BAR_PREFETCH (1u << 1)
+/** GVT_BAR_IO - an I/O-space BAR. */
+#define GVT_BAR_IO (1u << 2)
+
+/**
+ * struct gvt_bar_info - one BAR as the guest sees it.
+ * @size: bytes; 0 if the BAR is not implemented.
+ * @flags: GVT_BAR_*.
+ */
+struct gvt_bar_info {
+	uint64_t size;
+	uint32_t flags;
+};
+
+/** GVT_FENCES_PER_VGPU_MAX - the most fence registers one vGPU owns. */
+#define GVT_FENCES_PER_VGPU_MAX 4
+
+/** GVT_FAILSAFE_REASON_MAX - room for a failsafe reason. */
+#define GVT_FAILSAFE_REASON_MAX 160
+
+/**
+ * struct gvt_vgpu_info - what a vGPU is and what state it is in.
+ * @id: 1 .. 7, unique on its physical GPU.
+ * @type_name: its type.
+ * @vendor_id: PCI vendor ID the guest sees.
+ * @device_id: PCI device ID the guest sees.
+ * @cfg_size: bytes of PCI configuration space.
+ * @bar: BAR0 .. BAR5 (BAR0 registers+GGTT, BAR2 aperture, BAR4 I/O).
+ * @aperture_base: first graphics-memory address of its aperture slice.
+ * @aperture_size: bytes in that slice.
+ * @hidden_base: first graphics-memory address of its hidden slice.
+ * @hidden_size: bytes in that slice.
+ * @fence_count: fence registers it owns.
+ * @fence_index: the physical fence register behind guest fence i.
+ * @msi_enabled: the guest enabled MSI in config space.
+ * @msi_addr: the MSI address the guest programmed.
+ * @msi_data: the MSI data the guest programmed.
+ * @pv_notified: the guest read the PVINFO page (it is GVT-aware).
+ * @display_ready: the guest reported its display ready through PVINFO.
+ * @failsafe: the vGPU stopped mediating because its guest broke a rule.
+ * @failsafe_reason: why, when @failsafe; empty otherwise.
+ */
+struct gvt_vgpu_info {
+	uint32_t id;
+	char type_name[GVT_TYPE_NAME_MAX];
+	uint16_t vendor_id;
+	uint16_t device_id;
+	uint32_t cfg_size;
+	struct gvt_bar_info bar[6];
+	uint64_t aperture_base;
+	uint64_t aperture_size;
+	uint64_t hidden_base;
+	uint64_t hidden_size;
+	uint32_t fence_count;
+	uint32_t fence_index[GVT_FENCES_PER_VGPU_MAX];
+	bool msi_enabled;
+	uint64_t msi_addr;
+	uint32_t msi_data;
+	bool pv_notified;
+	bool display_ready;
+	bool failsafe;
+	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];
+};
+
+/**
+ * gvt_vgpu_get_info() - describe a vGPU.
+ * @vgpu: the vGPU.
+ * @out: receives the description.
+ *
+ * Return: 0.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_info(struct gvt_vgpu *vgpu,
+						struct gvt_vgpu_info *out);
+
+/**
+ * struct gvt_vgpu_stats - counters since the vGPU was created.
+ * @cfg_reads: config-space reads.
+ * @cfg_writes: config-space writes.
+ * @mmio_reads: register reads (BAR0 below 2 MiB, and via BAR4).
+ * @mmio_writes: register writes.
+ * @ggtt_reads: GGTT entry reads.
+ * @ggtt_writes: GGTT entry writes that reached the vGPU's own range.
+ * @ggtt_writes_dropped: GGTT entry writes outside its range (dropped).
+ * @ggtt_map_failures: present entries whose frame could not be mapped
+ *	(pointed at the scratch page instead).
+ * @aperture_reads: BAR2 reads.
+ * @aperture_writes: BAR2 writes.
+ * @aperture_dropped: BAR2 accesses outside the vGPU's slice.
+ * @page_writes: writes reported through gvt_vgpu_page_write().
+ * @msi_injected: MSIs delivered.
+ * @msi_failed: MSIs the shim failed to deliver.
+ * @guest_errors: guest rule breaks seen (each logged, rate-limited).
+ * @resets: device-level and GPU-requested resets.
+ */
+struct gvt_vgpu_stats {
+	uint64_t cfg_reads;
+	uint64_t cfg_writes;
+	uint64_t mmio_reads;
+	uint64_t mmio_writes;
+	uint64_t ggtt_reads;
+	uint64_t ggtt_writes;
+	uint64_t ggtt_writes_dropped;
+	uint64_t ggtt_map_failures;
+	uint64_t aperture_reads;
+	uint64_t aperture_writes;
+	uint64_t aperture_dropped;
+	uint64_t page_writes;
+	uint64_t msi_injected;
+	uint64_t msi_failed;
+	uint64_t guest_errors;
+	uint64_t resets;
+};
+
+/**
+ * gvt_vgpu_get_stats() - read a vGPU's counters.
+ * @vgpu: the vGPU.
+ * @out: receives the counters.
+ *
+ * Return: 0.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu,
+						 struct gvt_vgpu_stats *out);
+
+/**
+ * struct gvt_host_gpu - an Intel display device found on the host's PCI bus.
+ * @domain: PCI domain.
+ * @bus: PCI bus.
+ * @dev: PCI device.
+ * @func: PCI function.
+ * @device_id: PCI device ID (the vendor is always 0x8086).
+ * @platform: the libgvt platform that describes it, or 0 if none does.
+ */
+struct gvt_host_gpu {
+	uint16_t domain;
+	uint8_t bus;
+	uint8_t dev;
+	uint8_t func;
+	uint16_t device_id;
+	enum gvt_platform platform;
+};
+
+/**
+ * gvt_host_gpu_scan() - list Intel display devices on the host's PCI bus.
+ * @out: receives up to @max entries.
+ * @max: room in @out.
+ * @count: receives how many devices exist (may exceed @max).
+ *
+ * Tells an operator whether a real GPU backend could be used; the sim
+ * backend needs none.
+ *
+ * Return: 0, -EOPNOTSUPP if libgvt was built without libpci
+ * (GVT_WITH_LIBPCI=OFF), -EIO if the PCI bus cannot be read.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_host_gpu_scan(struct gvt_host_gpu *out,
+						size_t max, size_t *count);
+
+/**
+ * gvt_version() - the library's version.
+ *
+ * Return: a static string such as "0.1.0".
+ */
+GVT_EXPORT const char *gvt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GVT_GVT_H */

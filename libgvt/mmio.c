@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BAR0 and BAR4 emulation: dispatch of register accesses and the default
+ * register semantics.
+ *
+ * The hot path is an aligned dword: one load of the per-dword attribute,
+ * and a plain vreg access unless the register has read-only bits, is a
+ * mode-mask register or has a handler. Everything else (sub-dword, 8-byte,
+ * unaligned, the GGTT half of BAR0) takes the slow path, which reduces to
+ * the same dword operations.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mmio.h"
+#include "private.h"
+#include "reg.h"
+
+void gvt_mmio_write_default(struct gvt_vgpu *vgpu, uint32_t offset,
+			    uint32_t value)
+{
+	mmio_store(vgpu, offset, vgpu->attr[offset >> 2], value);
+}
+
+uint32_t gvt_mmio_read_dword(struct gvt_vgpu *vgpu, uint32_t offset)
+{
+	return mmio_read_dword(vgpu, offset);
+}
+
+void gvt_mmio_write_dword(struct gvt_vgpu *vgpu, uint32_t offset,
+			  uint32_t value)
+{
+	mmio_write_dword(vgpu, offset, value);
+}
+
+void gvt_mmio_reset(struct gvt_vgpu *vgpu, uint32_t end)
+{
+	memcpy(vgpu->vreg, vgpu->ctx->golden, end);
+}
+
+static bool bar_access_ok(struct gvt_vgpu *vgpu, const char *what,
+			  uint64_t offset, const void *buf, uint32_t len,
+			  uint64_t bar_size, bool allow8)
+{
+	if (!buf) {
+		gvt_vgpu_misuse(vgpu, "%s: NULL buffer", what);
+		return false;
+	}
+	if (len != 1 && len != 2 && len != 4 && !(allow8 && len == 8)) {
+		gvt_vgpu_misuse(vgpu, "%s: size %u is not 1, 2, 4%s", what,
+				len, allow8 ? " or 8" : "");
+		return false;
+	}
+	if (offset >= bar_size || len > bar_size - offset) {
+		gvt_vgpu_misuse(vgpu,
+				"%s: offset 0x%llx size %u is outside the BAR (0x%llx bytes)",
+				what, (unsigned long long)offset, len,
+				(unsigned long long)bar_size);
+		return false;
+	}
+	return true;
+}
+
+/* Any byte range of BAR0, already validated: registers dword by dword,
+ * the hole as zeros, GGTT entries through gtt.c. */
+static void bar0_read_range(struct gvt_vgpu *vgpu, uint32_t offset,
+			    uint8_t *dst, uint32_t len)
+{
+	if (offset < GVT_GGTT_MMIO_OFFSET && offset + len > GVT_GGTT_MMIO_OFFSET) {
+		uint32_t first = GVT_GGTT_MMIO_OFFSET - offset;
+
+		bar0_read_range(vgpu, offset, dst, first);
+		bar0_read_range(vgpu, GVT_GGTT_MMIO_OFFSET, dst + first,
+				len - first);
+		return;
+	}
+	if (offset >= GVT_GGTT_MMIO_OFFSET) {
+		gvt_ggtt_read(vgpu, offset - GVT_GGTT_MMIO_OFFSET, dst, len);
+		vgpu->stats.ggtt_reads++;
+		return;
+	}
+	for (uint32_t done = 0; done < len;) {
+		uint32_t at = offset + done;
+		uint32_t shift = at & 3;
+		uint32_t n = 4 - shift < len - done ? 4 - shift : len - done;
+		uint32_t v = 0;
+
+		if (at < GVT_MMIO_SIZE)
+			v = gvt_mmio_read_dword(vgpu, at & ~3u) >> (8 * shift);
+		memcpy(dst + done, &v, n);
+		done += n;
+	}
+	vgpu->stats.mmio_reads++;
+}
+
+static void bar0_write_range(struct gvt_vgpu *vgpu, uint32_t offset,
+			     const uint8_t *src, uint32_t len)
+{
+	if (offset < GVT_GGTT_MMIO_OFFSET && offset + len > GVT_GGTT_MMIO_OFFSET) {
+		uint32_t first = GVT_GGTT_MMIO_OFFSET - offset;
+
+		bar0_write_range(vgpu, offset, src, first);
+		bar0_write_range(vgpu, GVT_GGTT_MMIO_OFFSET, src + first,
+				 len - first);
+		return;
+	}
+	if (offset >= GVT_GGTT_MMIO_OFFSET) {
+		gvt_ggtt_write(vgpu, offset - GVT_GGTT_MMIO_OFFSET, src, len);
+		return;
+	}
+	for (uint32_t done = 0; done < len;) {
+		uint32_t at = offset + done;
+		uint32_t dword = at & ~3u;
+		uint32_t shift = at & 3;
+		uint32_t n = 4 - shift < len - done ? 4 - shift : len - done;
+		uint32_t bytes = 0;
+		uint32_t keep;
+
+		done += n;
+		if (dword >= GVT_MMIO_SIZE) {
+			gvt_vgpu_dbg(vgpu, GVT_DBG_MMIO,
+				     "write to the BAR0 hole at 0x%x dropped",
+				     dword);
+			continue;
+		}
+		memcpy(&bytes, src + done - n, n);
+		/* A partial write keeps the other bytes of the dword. */
+		keep = n == 4 ? 0 : ~(((1u << (8 * n)) - 1) << (8 * shift));
+		gvt_mmio_write_dword(vgpu, dword,
+				     (vgpu->vreg[dword >> 2] & keep) |
+					     (bytes << (8 * shift)));
+	}
+	vgpu->stats.mmio_writes++;
+}
+
+int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
+		       uint32_t len)
+{
+	if (likely(len == 4 && offset < GVT_MMIO_SIZE && !(offset & 3) && buf)) {
+		uint32_t v = mmio_read_dword(vgpu, (uint32_t)offset);
+
+		memcpy(buf, &v, 4);
+		vgpu->stats.mmio_reads++;
+		return 0;
+	}
+	if (!bar_access_ok(vgpu, "mmio read", offset, buf, len, GVT_BAR0_SIZE,
+			   true))
+		return -EINVAL;
+	bar0_read_range(vgpu, (uint32_t)offset, buf, len);
+	return 0;
+}
+
+int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
+			const void *buf, uint32_t len)
+{
+	if (likely(len == 4 && offset < GVT_MMIO_SIZE && !(offset & 3) && buf)) {
+		uint32_t v;
+
+		memcpy(&v, buf, 4);
+		mmio_write_dword(vgpu, (uint32_t)offset, v);
+		vgpu->stats.mmio_writes++;
+		return 0;
+	}
+	if (!bar_access_ok(vgpu, "mmio write", offset, buf, len,
+			   GVT_BAR0_SIZE, true))
+		return -EINVAL;
+	bar0_write_range(vgpu, (uint32_t)offset, buf, len);
+	return 0;
+}
+
+/*
+ * BAR4: the legacy I/O window into BAR0. MMIO_INDEX (offset 0) selects a
+ * BAR0 dword, MMIO_DATA (offset 4) reads or writes it. Other offsets read
+ * as zero.
+ */
+#define IO_MMIO_INDEX 0x0
+#define IO_MMIO_DATA 0x4
+
+static uint32_t io_read_dword(struct gvt_vgpu *vgpu, uint32_t dword)
+{
+	uint32_t v = 0;
+
+	if (dword == IO_MMIO_INDEX)
+		return vgpu->io_index;
+	if (dword == IO_MMIO_DATA &&
+	    gvt_vgpu_mmio_read(vgpu, vgpu->io_index & (GVT_BAR0_SIZE - 4), &v,
+			       4) == 0)
+		return v;
+	return 0;
+}
+
+int gvt_vgpu_io_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
+		     uint32_t len)
+{
+	uint32_t v;
+
+	if (!bar_access_ok(vgpu, "io read", offset, buf, len, GVT_BAR4_SIZE,
+			   false))
+		return -EINVAL;
+	if ((offset & 3) + len > 4) {
+		gvt_vgpu_misuse(vgpu, "io read: offset 0x%x size %u crosses a dword",
+				offset, len);
+		return -EINVAL;
+	}
+	v = io_read_dword(vgpu, offset & ~3u) >> (8 * (offset & 3));
+	memcpy(buf, &v, len);
+	return 0;
+}
+
+int gvt_vgpu_io_write(struct gvt_vgpu *vgpu, uint32_t offset,
+		      const void *buf, uint32_t len)
+{
+	uint32_t dword = offset & ~3u;
+	uint32_t shift = offset & 3;
+	uint32_t bytes = 0;
+	uint32_t keep;
+	uint32_t v;
+
+	if (!bar_access_ok(vgpu, "io write", offset, buf, len, GVT_BAR4_SIZE,
+			   false))
+		return -EINVAL;
+	if (shift + len > 4) {
+		gvt_vgpu_misuse(vgpu, "io write: offset 0x%x size %u crosses a dword",
+				offset, len);
+		return -EINVAL;
+	}
+	memcpy(&bytes, buf, len);
+	keep = len == 4 ? 0 : ~(((1u << (8 * len)) - 1) << (8 * shift));
+	v = (io_read_dword(vgpu, dword) & keep) | (bytes << (8 * shift));
+	if (dword == IO_MMIO_INDEX)
+		vgpu->io_index = v;
+	else if (dword == IO_MMIO_DATA)
+		return gvt_vgpu_mmio_write(vgpu,
+					   vgpu->io_index & (GVT_BAR0_SIZE - 4),
+					   &v, 4);
+	return 0;
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The real shape of the opaque objects in gvt.h, shared by the subsystems of
+ * libgvt. Nothing here is visible to device models.
+ */
+#ifndef GVT_PRIVATE_H
+#define GVT_PRIVATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gvt/gvt.h>
+
+#include "log.h"
+#include "page_track.h"
+#include "pgpu.h"
+#include "platform.h"
+#include "regs.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MiB (1ull << 20)
+
+/* BAR0: registers, a hole, then the GGTT's entries. */
+#define GVT_BAR0_SIZE		(16u << 20)
+#define GVT_GGTT_MMIO_OFFSET	(8u << 20)
+#define GVT_GGTT_ENTRY_SIZE	8u
+#define GVT_BAR4_SIZE		64u
+
+/* vGPU ids are 1..GVT_MAX_VGPUS; 0 stays free, as GVT-g keeps it for its
+ * idle vGPU. */
+#define GVT_MAX_VGPUS 7
+
+/* One allocated extent of a graphics-memory region. */
+struct gvt_gm_extent {
+	uint64_t start;		/* bytes, GM address */
+	uint64_t size;		/* bytes */
+};
+
+/* A region of graphics memory (low = aperture, high = hidden), with its
+ * extents kept sorted by start: the host's first, then vGPUs'. */
+struct gvt_gm_region {
+	const char *name;	/* "aperture", "hidden" */
+	uint64_t base;		/* first GM address */
+	uint64_t size;		/* bytes */
+	struct gvt_gm_extent used[GVT_MAX_VGPUS + 1];
+	unsigned int num_used;
+};
+
+struct gvt_ctx {
+	const struct gvt_platform_desc *platform;
+	struct gvt_log log;
+
+	const struct gvt_pgpu_ops *pgpu_ops;
+	void *pgpu;			/* the backend's handle */
+	const uint32_t *golden;		/* pgpu power-on registers, GVT_MMIO_SIZE bytes */
+	uint64_t scratch_addr;		/* pgpu bus address of the scratch page */
+
+	struct gvt_mmio_table mmio;	/* read-only after create */
+	uint64_t aperture_size;		/* bytes; also BAR2's size */
+
+	pthread_mutex_t lock;		/* guards everything below */
+	struct gvt_gm_region low_gm;
+	struct gvt_gm_region high_gm;
+	uint32_t fence_used;		/* bit i: physical fence i is taken */
+	struct gvt_vgpu *vgpus[GVT_MAX_VGPUS + 1];	/* by id; [0] unused */
+	unsigned int num_vgpus;
+};
+
+/* Virtual PCI configuration space with per-byte write rules. */
+struct gvt_cfg_space {
+	uint8_t data[GVT_CFG_SPACE_SIZE];	/* what the guest reads */
+	uint8_t wmask[GVT_CFG_SPACE_SIZE];	/* bits the guest may write */
+	uint8_t w1cmask[GVT_CFG_SPACE_SIZE];	/* bits a 1 clears */
+};
+
+/* The guest's view of its GGTT range: its own entries, and what each is
+ * mapped to. Indexed by entry - first entry of the slice. */
+struct gvt_ggtt_slice {
+	uint32_t first;		/* first GGTT index of the slice */
+	uint32_t count;		/* entries */
+	uint64_t *guest_pte;	/* what the guest wrote */
+	uint64_t *bus_addr;	/* dma_map result, 0 = not mapped */
+	uint64_t *touched;	/* bit b: entries [64b, 64b + 64) were written */
+};
+
+struct gvt_ggtt_state {
+	struct gvt_ggtt_slice low;	/* aperture slice */
+	struct gvt_ggtt_slice high;	/* hidden slice */
+	int64_t held_low_index;		/* a 32-bit low half awaiting its high half; -1 none */
+	uint64_t mapped;		/* entries with a live dma mapping */
+};
+
+struct gvt_irq_state {
+	bool line;		/* interrupt output asserted (MSI sent on 0->1) */
+};
+
+/* Per-engine submission registers' state. */
+struct gvt_engine_state {
+	uint32_t elsp_dwords[4];	/* ELSP writes, in the order written */
+	unsigned int elsp_count;	/* 0..3 dwords latched */
+	uint64_t elsp_desc[2];		/* last complete submission: element 0, 1 */
+	uint64_t elsp_submissions;	/* complete 4-dword ELSP writes */
+};
+
+/* A PPGTT the guest announced through PVINFO g2v_notify. */
+struct gvt_ppgtt_root {
+	uint64_t pdp[4];	/* L4: pdp[0] is the PML4; L3: four PDPs */
+	uint8_t levels;		/* 3 or 4 */
+	uint32_t refs;		/* creates minus destroys */
+};
+
+struct gvt_pvinfo_state {
+	bool pv_notified;	/* guest read PVINFO: it is GVT-aware */
+	bool display_ready;
+	struct gvt_ppgtt_root *roots;	/* announced PPGTTs */
+	unsigned int num_roots;
+	unsigned int cap_roots;
+	uint64_t ctx_notifications;	/* execlist context create/destroy */
+};
+
+struct gvt_vgpu {
+	struct gvt_ctx *ctx;
+	const struct gvt_type_desc *type;
+	unsigned int id;			/* 1..GVT_MAX_VGPUS */
+	const struct gvt_hv_ops *hv_ops;
+	void *hv;				/* shim's handle */
+
+	uint32_t *vreg;				/* GVT_MMIO_SIZE bytes of registers */
+	const struct gvt_mmio_attr *attr;	/* ctx->mmio.attr */
+	const struct gvt_mmio_info *mmio_info;	/* ctx->mmio.info */
+
+	struct gvt_cfg_space cfg;
+	struct gvt_gm_extent low_gm;		/* aperture slice */
+	struct gvt_gm_extent high_gm;		/* hidden slice */
+	uint32_t fence_count;
+	uint32_t fence_index[GVT_FENCES_PER_VGPU_MAX];	/* physical fences */
+
+	struct gvt_ggtt_state ggtt;
+	struct gvt_irq_state irq;
+	struct gvt_engine_state engine[GVT_NUM_ENGINES];
+	struct gvt_pvinfo_state pv;
+	struct gvt_page_track_table page_track;
+	uint32_t io_index;			/* BAR4 MMIO_INDEX */
+
+	bool failsafe;
+	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];
+	unsigned int guest_errs_logged;		/* since reset; see gvt_vgpu_guest_err() */
+	struct gvt_vgpu_stats stats;
+};
+
+static inline uint32_t *vgpu_vreg32(struct gvt_vgpu *vgpu, uint32_t offset)
+{
+	return &vgpu->vreg[offset >> 2];
+}
+
+/* Misuse of the API by the caller: one log line, -EINVAL. */
+__attribute__((format(printf, 2, 3)))
+int gvt_vgpu_misuse(const struct gvt_vgpu *vgpu, const char *fmt, ...);
+
+/* Stop mediating: the guest broke a rule we cannot emulate around. */
+__attribute__((format(printf, 2, 3)))
+void gvt_vgpu_enter_failsafe(struct gvt_vgpu *vgpu, const char *fmt, ...);
+
+/* mem.c: large arrays on the MMIO hot path; release with free() */
+void *gvt_alloc_hot(size_t size);
+
+/* gvt.c */
+const struct gvt_type_desc *gvt_type_find(const struct gvt_ctx *ctx,
+					  const char *name);
+
+/* aperture_gm.c */
+void gvt_gm_init(struct gvt_ctx *ctx);
+int gvt_gm_admit_locked(struct gvt_ctx *ctx, const struct gvt_type_desc *type,
+			char *why, size_t why_len);
+int gvt_gm_alloc_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu);
+void gvt_gm_free_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu);
+uint32_t gvt_gm_avail_instances_locked(const struct gvt_ctx *ctx,
+				       const struct gvt_type_desc *type);
+bool gvt_gm_in_vgpu(const struct gvt_vgpu *vgpu, uint64_t gm, uint64_t len);
+bool gvt_gm_in_aperture_slice(const struct gvt_vgpu *vgpu, uint64_t gm,
+			      uint64_t len);
+
+/* cfg_space.c */
+void gvt_cfg_init(struct gvt_vgpu *vgpu);
+bool gvt_cfg_msi_enabled(const struct gvt_vgpu *vgpu);
+bool gvt_cfg_msi_deliverable(const struct gvt_vgpu *vgpu);
+void gvt_cfg_msi_message(const struct gvt_vgpu *vgpu, uint64_t *addr,
+			 uint32_t *data);
+
+/* mmio.c */
+void gvt_mmio_write_default(struct gvt_vgpu *vgpu, uint32_t offset,
+			    uint32_t value);
+uint32_t gvt_mmio_read_dword(struct gvt_vgpu *vgpu, uint32_t offset);
+void gvt_mmio_write_dword(struct gvt_vgpu *vgpu, uint32_t offset,
+			  uint32_t value);
+void gvt_mmio_reset(struct gvt_vgpu *vgpu, uint32_t end);
+
+/* gtt.c */
+int gvt_ggtt_init(struct gvt_vgpu *vgpu);
+void gvt_ggtt_fini(struct gvt_vgpu *vgpu);
+void gvt_ggtt_reset(struct gvt_vgpu *vgpu);
+void gvt_ggtt_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
+		   uint32_t len);
+void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
+		    uint32_t len);
+
+/* pvinfo.c */
+void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);
+void gvt_pvinfo_reset(struct gvt_vgpu *vgpu);
+void gvt_pvinfo_fini(struct gvt_vgpu *vgpu);
+
+/* handlers.c */
+void gvt_engines_reset(struct gvt_vgpu *vgpu, uint32_t engine_mask);
+void gvt_fences_reset(struct gvt_vgpu *vgpu);
+
+#endif /* GVT_PRIVATE_H */

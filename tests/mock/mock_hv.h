@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A third implementation of struct gvt_hv_ops, for tests and benchmarks:
+ * guest RAM in a memfd, every call recorded, any op made to fail on demand.
+ */
+#ifndef GVT_MOCK_HV_H
+#define GVT_MOCK_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <gvt/gvt_hv.h>
+
+enum mock_op {
+	MOCK_READ_GPA,
+	MOCK_WRITE_GPA,
+	MOCK_DMA_MAP,
+	MOCK_DMA_UNMAP,
+	MOCK_INJECT_MSI,
+	MOCK_PAGE_TRACK_ENABLE,
+	MOCK_PAGE_TRACK_DISABLE,
+	MOCK_NUM_OPS
+};
+
+#define MOCK_MSI_LOG 256
+#define MOCK_TRACK_LOG 256
+
+struct mock_msi {
+	uint64_t addr;
+	uint32_t data;
+};
+
+struct mock_track_call {
+	uint64_t gfn;
+	bool enable;
+};
+
+struct mock_fault {
+	unsigned int after;	/* let this many calls succeed first */
+	unsigned int count;	/* then fail this many (UINT_MAX: forever) */
+	int err;		/* with this -errno */
+};
+
+struct mock_hv {
+	int memfd;			/* backs guest RAM */
+	uint8_t *ram;			/* guest-physical 0 .. ram_size */
+	uint64_t ram_size;
+	uint32_t *map_refs;		/* live dma mappings per guest page */
+
+	uint64_t calls[MOCK_NUM_OPS];	/* every call, failed or not */
+	uint64_t maps_live;		/* dma_map minus dma_unmap */
+	uint64_t bad_unmaps;		/* unmaps of something not mapped */
+
+	struct mock_msi msi[MOCK_MSI_LOG];	/* the first MOCK_MSI_LOG MSIs */
+	unsigned int num_msi;			/* all MSIs delivered */
+
+	struct mock_track_call track[MOCK_TRACK_LOG];
+	unsigned int num_track;
+	uint64_t tracked_live;		/* enables minus disables */
+
+	struct mock_fault fault[MOCK_NUM_OPS];
+};
+
+/* The ops table with page tracking (KVM/Xen-like) and without (vfio-user-like). */
+extern const struct gvt_hv_ops mock_hv_ops;
+extern const struct gvt_hv_ops mock_hv_ops_no_track;
+
+/* Guest RAM of @ram_size bytes (a multiple of 4096). Returns 0 or -errno. */
+int mock_hv_create(uint64_t ram_size, struct mock_hv **out);
+void mock_hv_destroy(struct mock_hv *mock);
+
+/* Make @op fail with @err after @after more successful calls, @count times. */
+void mock_hv_fail(struct mock_hv *mock, enum mock_op op, unsigned int after,
+		  unsigned int count, int err);
+
+/* The bus address dma_map hands out for guest frame @gfn. */
+uint64_t mock_hv_bus_addr(const struct mock_hv *mock, uint64_t gfn);
+
+#endif /* GVT_MOCK_HV_H */

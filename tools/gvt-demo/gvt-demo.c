@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gvt-demo: the main job on the sim GPU. For each aperture size a Skylake
+ * GT2 can have, it lists the vGPU types and what is available, then
+ * creates vGPUs of every type until admission refuses, and shows what each
+ * vGPU got and what its guest sees (PCI identity, PVINFO ballooning).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gvt/gvt.h>
+
+#include "mock_hv.h"
+
+#define MiB (1ull << 20)
+#define GUEST_RAM (64u << 20)
+#define MAX_VGPUS 8
+
+static int verbosity = GVT_LOG_WARNING;
+
+static void log_to_stderr(void *opaque, int level, const char *msg)
+{
+	(void)opaque;
+	fprintf(stderr, "libgvt[%d]: %s\n", level, msg);
+}
+
+static void print_types(struct gvt_ctx *ctx)
+{
+	printf("  %-10s %9s %9s %7s %7s %11s %10s\n", "type", "aperture",
+	       "hidden", "fences", "weight", "resolution", "available");
+	for (unsigned int i = 0; i < gvt_ctx_num_types(ctx); i++) {
+		struct gvt_type_info t;
+
+		if (gvt_ctx_get_type(ctx, i, &t))
+			continue;
+		printf("  %-10s %5llu MiB %5llu MiB %7u %7u %5ux%-5u %10u\n",
+		       t.name, (unsigned long long)(t.low_gm_size / MiB),
+		       (unsigned long long)(t.high_gm_size / MiB), t.fences,
+		       t.weight, t.resolution_x, t.resolution_y,
+		       t.avail_instances);
+	}
+}
+
+/* What a guest driver would see first: PCI identity and the PVINFO page. */
+static int describe_guest_view(struct gvt_vgpu *vgpu, char *out, size_t len)
+{
+	uint32_t ids = 0, ap_base = 0, ap_size = 0, fences = 0;
+	uint64_t magic = 0;
+
+	if (gvt_vgpu_cfg_read(vgpu, 0, &ids, 4) ||
+	    gvt_vgpu_mmio_read(vgpu, 0x78000, &magic, 8) ||
+	    gvt_vgpu_mmio_read(vgpu, 0x78040, &ap_base, 4) ||
+	    gvt_vgpu_mmio_read(vgpu, 0x78044, &ap_size, 4) ||
+	    gvt_vgpu_mmio_read(vgpu, 0x78050, &fences, 4))
+		return -EIO;
+	snprintf(out, len, "guest sees %04x:%04x, PVINFO %s, balloon [%u, %u) MiB, %u fences",
+		 ids & 0xffff, ids >> 16,
+		 magic == 0x4776544776544776ull ? "vGTvGTvG" : "MISSING",
+		 ap_base >> 20, (ap_base + ap_size) >> 20, fences);
+	return magic == 0x4776544776544776ull ? 0 : -EIO;
+}
+
+static int create_one(struct gvt_ctx *ctx, const char *type,
+		      struct mock_hv **hv, struct gvt_vgpu **vgpu)
+{
+	struct gvt_vgpu_info info;
+	char view[160];
+	int ret;
+
+	ret = mock_hv_create(GUEST_RAM, hv);
+	if (ret)
+		return ret;
+	ret = gvt_vgpu_create(ctx, type, &mock_hv_ops, *hv, vgpu);
+	if (ret) {
+		mock_hv_destroy(*hv);
+		*hv = NULL;
+		return ret;
+	}
+	if (gvt_vgpu_get_info(*vgpu, &info) ||
+	    describe_guest_view(*vgpu, view, sizeof(view)))
+		return -EIO;
+	printf("    vgpu%u %s: aperture [%llu, %llu) MiB, hidden [%llu, %llu) MiB, fences %u-%u; %s\n",
+	       info.id, info.type_name,
+	       (unsigned long long)(info.aperture_base / MiB),
+	       (unsigned long long)((info.aperture_base + info.aperture_size) / MiB),
+	       (unsigned long long)(info.hidden_base / MiB),
+	       (unsigned long long)((info.hidden_base + info.hidden_size) / MiB),
+	       info.fence_index[0], info.fence_index[info.fence_count - 1], view);
+	return 0;
+}
+
+/* Create vGPUs of @type until the GPU refuses; returns how many fit. */
+static int fill_with(struct gvt_ctx *ctx, const char *type)
+{
+	struct gvt_vgpu *vgpus[MAX_VGPUS] = { 0 };
+	struct mock_hv *hvs[MAX_VGPUS] = { 0 };
+	char why[256];
+	int n = 0, ret = 0;
+
+	printf("  %s:\n", type);
+	while (n < MAX_VGPUS && gvt_ctx_admit(ctx, type, why, sizeof(why)) == 0) {
+		ret = create_one(ctx, type, &hvs[n], &vgpus[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	if (!ret)
+		printf("    refused after %d: %s\n", n, why);
+	for (int i = 0; i < n; i++) {
+		gvt_vgpu_destroy(vgpus[i]);
+		mock_hv_destroy(hvs[i]);
+	}
+	return ret ? ret : n;
+}
+
+static int demo_aperture(uint32_t aperture_mib)
+{
+	struct gvt_ctx_params params = {
+		.platform = GVT_PLATFORM_SKL,
+		.backend = GVT_BACKEND_SIM,
+		.aperture_mib = aperture_mib,
+		.log_fn = log_to_stderr,
+		.log_level = verbosity,
+	};
+	struct gvt_ctx *ctx;
+	int ret = gvt_ctx_create(&params, &ctx);
+
+	if (ret) {
+		fprintf(stderr, "gvt-demo: cannot create the GPU: %s\n", strerror(-ret));
+		return ret;
+	}
+	printf("\nSkylake GT2 on pgpu/sim, %u MiB aperture\n", aperture_mib);
+	print_types(ctx);
+	printf("  creating vGPUs of each type until admission refuses:\n");
+	for (unsigned int i = 0; i < gvt_ctx_num_types(ctx) && ret >= 0; i++) {
+		struct gvt_type_info t;
+
+		ret = gvt_ctx_get_type(ctx, i, &t);
+		if (!ret)
+			ret = fill_with(ctx, t.name);
+	}
+	gvt_ctx_destroy(ctx);
+	return ret < 0 ? ret : 0;
+}
+
+static void print_host_gpus(void)
+{
+	struct gvt_host_gpu gpus[4];
+	size_t n = 0;
+	int ret = gvt_host_gpu_scan(gpus, 4, &n);
+
+	if (ret == -EOPNOTSUPP) {
+		printf("host: not scanned (built without libpci)\n");
+		return;
+	}
+	if (ret) {
+		printf("host: PCI scan failed: %s\n", strerror(-ret));
+		return;
+	}
+	if (!n)
+		printf("host: no Intel GPU on the PCI bus; pgpu/sim stands in for one\n");
+	for (size_t i = 0; i < n && i < 4; i++)
+		printf("host: Intel GPU %04x:%02x:%02x.%u (8086:%04x)%s\n",
+		       gpus[i].domain, gpus[i].bus, gpus[i].dev, gpus[i].func,
+		       gpus[i].device_id,
+		       gpus[i].platform ? ", a platform libgvt knows" : "");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gvt-demo [-a 256|512|1024] [-v]\n"
+		   "  -a MiB   only this aperture size (default: all three)\n"
+		   "  -v       show libgvt's info messages (twice: debug)\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const uint32_t apertures[] = { 256, 512, 1024 };
+	uint32_t only = 0;
+	int opt, ret = 0;
+
+	while ((opt = getopt(argc, argv, "a:vh")) != -1) {
+		switch (opt) {
+		case 'a':
+			only = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'v':
+			verbosity = verbosity == GVT_LOG_WARNING ? GVT_LOG_INFO : GVT_LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	printf("libgvt %s: vGPUs of every type on a software Skylake GT2\n",
+	       gvt_version());
+	print_host_gpus();
+	for (unsigned int i = 0; i < 3 && !ret; i++)
+		if (!only || only == apertures[i])
+			ret = demo_aperture(apertures[i]);
+	if (only && only != 256 && only != 512 && only != 1024) {
+		ret = demo_aperture(only); /* let libgvt explain the refusal */
+	}
+	return ret ? 1 : 0;
+}
