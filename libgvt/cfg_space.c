@@ -8,16 +8,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cfg_space.h"
 #include "interrupt.h"
 #include "private.h"
 #include "reg.h"
 
 #define PCI_VENDOR_ID		0x00
 #define PCI_DEVICE_ID		0x02
-#define PCI_COMMAND		0x04
 #define PCI_COMMAND_IO		BIT(0)
 #define PCI_COMMAND_MEMORY	BIT(1)
-#define PCI_COMMAND_MASTER	BIT(2)
 #define PCI_COMMAND_INTX_DISABLE BIT(10)
 #define PCI_STATUS		0x06
 #define PCI_STATUS_CAP_LIST	BIT(4)
@@ -50,10 +49,7 @@
 #define CAP_VENDOR		0x40
 #define PCI_CAP_ID_VNDR		0x09
 #define CAP_VENDOR_LEN		0x0c
-#define CAP_MSI			0xac
 #define PCI_CAP_ID_MSI		0x05
-#define MSI_FLAGS		(CAP_MSI + 2)
-#define MSI_FLAGS_ENABLE	BIT(0)
 #define MSI_FLAGS_QSIZE		0x70	/* multiple message enable */
 #define MSI_ADDRESS		(CAP_MSI + 4)
 #define MSI_DATA		(CAP_MSI + 8)
@@ -174,18 +170,6 @@ void gvt_cfg_init(struct gvt_vgpu *vgpu)
 	cfg->wmask[PM_CTRL] = PM_CTRL_STATE_MASK;
 }
 
-bool gvt_cfg_msi_enabled(const struct gvt_vgpu *vgpu)
-{
-	return vgpu->cfg.data[MSI_FLAGS] & MSI_FLAGS_ENABLE;
-}
-
-bool gvt_cfg_msi_deliverable(const struct gvt_vgpu *vgpu)
-{
-	/* A function sends no message while bus mastering is off. */
-	return gvt_cfg_msi_enabled(vgpu) &&
-	       (vgpu->cfg.data[PCI_COMMAND] & PCI_COMMAND_MASTER);
-}
-
 void gvt_cfg_msi_message(const struct gvt_vgpu *vgpu, uint64_t *addr,
 			 uint32_t *data)
 {
@@ -196,6 +180,8 @@ void gvt_cfg_msi_message(const struct gvt_vgpu *vgpu, uint64_t *addr,
 static bool cfg_access_ok(struct gvt_vgpu *vgpu, const char *what,
 			  uint32_t offset, const void *buf, uint32_t len)
 {
+	if (!vgpu)
+		return false; /* nowhere to log to */
 	if (!buf) {
 		gvt_vgpu_misuse(vgpu, "config %s: NULL buffer", what);
 		return false;
@@ -229,10 +215,11 @@ int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu, uint32_t offset,
 {
 	struct gvt_cfg_space *cfg = &vgpu->cfg;
 	const uint8_t *src = buf;
-	uint8_t old_pm = cfg->data[PM_CTRL];
+	uint8_t old_pm;
 
 	if (!cfg_access_ok(vgpu, "write", offset, buf, len))
 		return -EINVAL;
+	old_pm = cfg->data[PM_CTRL];
 	vgpu->stats.cfg_writes++;
 
 	for (uint32_t i = 0; i < len; i++) {

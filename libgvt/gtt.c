@@ -274,12 +274,16 @@ static int aperture_access(struct gvt_vgpu *vgpu, const char *what,
 			   uint64_t offset, void *buf, uint32_t len,
 			   bool write)
 {
-	struct gvt_ctx *ctx = vgpu->ctx;
-	uint64_t lo = vgpu->low_gm.start;
-	uint64_t hi = vgpu->low_gm.start + vgpu->low_gm.size;
-	uint64_t start = offset > lo ? offset : lo;
-	uint64_t end = offset + len < hi ? offset + len : hi;
+	struct gvt_ctx *ctx;
+	uint64_t lo, hi, start, end;
 
+	if (!vgpu)
+		return -EINVAL;
+	ctx = vgpu->ctx;
+	lo = vgpu->low_gm.start;
+	hi = vgpu->low_gm.start + vgpu->low_gm.size;
+	start = offset > lo ? offset : lo;
+	end = offset + len < hi ? offset + len : hi;
 	if (!buf) {
 		gvt_vgpu_misuse(vgpu, "%s: NULL buffer", what);
 		return -EINVAL;

@@ -122,7 +122,7 @@ void gvt_ctx_destroy(struct gvt_ctx *ctx)
 
 unsigned int gvt_ctx_num_types(const struct gvt_ctx *ctx)
 {
-	return ctx->platform->num_types;
+	return ctx ? ctx->platform->num_types : 0;
 }
 
 const struct gvt_type_desc *gvt_type_find(const struct gvt_ctx *ctx,
@@ -139,6 +139,8 @@ int gvt_ctx_get_type(struct gvt_ctx *ctx, unsigned int index,
 {
 	const struct gvt_type_desc *t;
 
+	if (!ctx)
+		return -EINVAL;
 	if (!out || index >= ctx->platform->num_types) {
 		gvt_err(ctx, "gvt_ctx_get_type: index %u out of range (%u types)",
 			index, ctx->platform->num_types);
@@ -162,9 +164,12 @@ int gvt_ctx_get_type(struct gvt_ctx *ctx, unsigned int index,
 int gvt_ctx_admit(struct gvt_ctx *ctx, const char *type_name, char *why,
 		  size_t why_len)
 {
-	const struct gvt_type_desc *t = gvt_type_find(ctx, type_name);
+	const struct gvt_type_desc *t;
 	int ret;
 
+	if (!ctx)
+		return -EINVAL;
+	t = gvt_type_find(ctx, type_name);
 	if (!t) {
 		gvt_err(ctx, "gvt_ctx_admit: unknown vGPU type '%s'",
 			type_name ? type_name : "(null)");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "mmio.h"
 #include "private.h"
 #include "reg.h"
 

@@ -9,6 +9,7 @@
  * rises, which is what the guest's handler relies on when it drops the
  * master enable, acks IIRs and raises the enable again.
  */
+#include "cfg_space.h"
 #include "hv.h"
 #include "interrupt.h"
 #include "private.h"
@@ -104,11 +105,13 @@ static void bank_changed(struct gvt_vgpu *vgpu, unsigned int bank)
 static unsigned int bank_of(uint32_t offset)
 {
 	uint32_t isr = offset & ~0xfu;
-	unsigned int bank = 0;
 
-	while (bank < GVT_IRQ_NUM_BANKS - 1 && bank_isr[bank] != isr)
-		bank++;
-	return bank;
+	if (isr - GEN8_GT_ISR(0) <= GEN8_GT_ISR(3) - GEN8_GT_ISR(0))
+		return GVT_IRQ_GT0 + (isr - GEN8_GT_ISR(0)) / 0x10;
+	for (unsigned int bank = GVT_IRQ_DE_PIPE_A; bank < GVT_IRQ_NUM_BANKS; bank++)
+		if (bank_isr[bank] == isr)
+			return bank;
+	return GVT_IRQ_SDE;
 }
 
 void gvt_irq_update(struct gvt_vgpu *vgpu)

@@ -114,13 +114,17 @@ void gvt_vgpu_guest_err(struct gvt_vgpu *vgpu, const char *fmt, ...)
 void gvt_ctx_set_log(struct gvt_ctx *ctx, gvt_log_fn *fn, void *opaque,
 		     int level)
 {
-	uint32_t mask = ctx->log.debug_mask;
+	uint32_t mask;
 
+	if (!ctx)
+		return;
+	mask = ctx->log.debug_mask;
 	gvt_log_init(&ctx->log, fn, opaque, level);
 	ctx->log.debug_mask = mask;
 }
 
 void gvt_ctx_set_debug(struct gvt_ctx *ctx, uint32_t mask)
 {
-	ctx->log.debug_mask = mask;
+	if (ctx)
+		ctx->log.debug_mask = mask;
 }

@@ -38,6 +38,14 @@ mmio_store(struct gvt_vgpu *vgpu, uint32_t offset, struct gvt_mmio_attr a,
 	*reg = (*reg & ro) | (value & ~ro);
 }
 
+/* The default semantics of a register write; handlers call it to store
+ * before (or instead of) acting. */
+static inline void gvt_mmio_write_default(struct gvt_vgpu *vgpu,
+					  uint32_t offset, uint32_t value)
+{
+	mmio_store(vgpu, offset, vgpu->attr[offset >> 2], value);
+}
+
 static inline __attribute__((always_inline)) void
 mmio_write_dword(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 {

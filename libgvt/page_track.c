@@ -150,6 +150,8 @@ int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
 	const struct gvt_page_track *p;
 	int ret;
 
+	if (!vgpu)
+		return -EINVAL;
 	if (!buf || !len || len > GVT_HV_PAGE_SIZE ||
 	    (gpa % GVT_HV_PAGE_SIZE) + len > GVT_HV_PAGE_SIZE)
 		return gvt_vgpu_misuse(vgpu,

@@ -186,14 +186,10 @@ bool gvt_gm_in_aperture_slice(const struct gvt_vgpu *vgpu, uint64_t gm,
 
 /* cfg_space.c */
 void gvt_cfg_init(struct gvt_vgpu *vgpu);
-bool gvt_cfg_msi_enabled(const struct gvt_vgpu *vgpu);
-bool gvt_cfg_msi_deliverable(const struct gvt_vgpu *vgpu);
 void gvt_cfg_msi_message(const struct gvt_vgpu *vgpu, uint64_t *addr,
 			 uint32_t *data);
 
-/* mmio.c */
-void gvt_mmio_write_default(struct gvt_vgpu *vgpu, uint32_t offset,
-			    uint32_t value);
+/* mmio.c (and mmio.h) */
 uint32_t gvt_mmio_read_dword(struct gvt_vgpu *vgpu, uint32_t offset);
 void gvt_mmio_write_dword(struct gvt_vgpu *vgpu, uint32_t offset,
 			  uint32_t value);

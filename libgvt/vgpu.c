@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg_space.h"
 #include "hv.h"
 #include "interrupt.h"
 #include "private.h"
@@ -121,10 +122,13 @@ int gvt_vgpu_create(struct gvt_ctx *ctx, const char *type_name,
 		    const struct gvt_hv_ops *ops, void *hv,
 		    struct gvt_vgpu **out)
 {
-	const struct gvt_type_desc *type = gvt_type_find(ctx, type_name);
+	const struct gvt_type_desc *type;
 	struct gvt_vgpu *vgpu;
 	int ret;
 
+	if (!ctx)
+		return -EINVAL;
+	type = gvt_type_find(ctx, type_name);
 	if (!type) {
 		gvt_err(ctx, "gvt_vgpu_create: unknown vGPU type '%s'",
 			type_name ? type_name : "(null)");
@@ -199,6 +203,8 @@ void gvt_vgpu_destroy(struct gvt_vgpu *vgpu)
 
 int gvt_vgpu_reset(struct gvt_vgpu *vgpu)
 {
+	if (!vgpu)
+		return -EINVAL;
 	reset_state(vgpu);
 	vgpu->stats.resets++;
 	gvt_vgpu_info(vgpu, "reset");
@@ -207,10 +213,13 @@ int gvt_vgpu_reset(struct gvt_vgpu *vgpu)
 
 int gvt_vgpu_get_info(struct gvt_vgpu *vgpu, struct gvt_vgpu_info *out)
 {
-	const struct gvt_platform_desc *p = vgpu->ctx->platform;
+	const struct gvt_platform_desc *p;
 	uint64_t msi_addr;
 	uint32_t msi_data;
 
+	if (!vgpu || !out)
+		return -EINVAL;
+	p = vgpu->ctx->platform;
 	memset(out, 0, sizeof(*out));
 	out->id = vgpu->id;
 	snprintf(out->type_name, sizeof(out->type_name), "%s",
@@ -242,6 +251,8 @@ int gvt_vgpu_get_info(struct gvt_vgpu *vgpu, struct gvt_vgpu_info *out)
 
 int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu, struct gvt_vgpu_stats *out)
 {
+	if (!vgpu || !out)
+		return -EINVAL;
 	*out = vgpu->stats;
 	return 0;
 }

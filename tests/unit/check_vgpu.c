@@ -169,6 +169,39 @@ START_TEST(test_vgpu_ctx_destroy_takes_stragglers)
 }
 END_TEST
 
+START_TEST(test_vgpu_null_handles_are_refused)
+{
+	struct gvt_vgpu_info info;
+	struct gvt_vgpu_stats stats;
+	struct gvt_type_info type;
+	struct gvt_vgpu *v = NULL;
+	uint32_t buf = 0;
+
+	ck_assert_int_eq(gvt_vgpu_mmio_read(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_mmio_write(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_mmio_read(NULL, 1, &buf, 2), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_cfg_read(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_cfg_write(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_aperture_read(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_aperture_write(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_io_read(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_io_write(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_page_write(NULL, 0, &buf, 4), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_reset(NULL), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_get_info(NULL, &info), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_get_info(t_vgpu, NULL), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_get_stats(NULL, &stats), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_create(NULL, "GVTg_V5_8", &mock_hv_ops, t_hv, &v), -EINVAL);
+	ck_assert_int_eq(gvt_ctx_get_type(NULL, 0, &type), -EINVAL);
+	ck_assert_int_eq(gvt_ctx_admit(NULL, "GVTg_V5_8", NULL, 0), -EINVAL);
+	ck_assert_uint_eq(gvt_ctx_num_types(NULL), 0);
+	gvt_ctx_set_log(NULL, NULL, NULL, 0);
+	gvt_ctx_set_debug(NULL, 0);
+	gvt_vgpu_destroy(NULL);
+	gvt_ctx_destroy(NULL);
+}
+END_TEST
+
 Suite *vgpu_suite(void)
 {
 	Suite *s = suite_create("vgpu");
@@ -183,6 +216,7 @@ Suite *vgpu_suite(void)
 	tcase_add_test(tc, test_vgpu_guest_error_log_is_bounded);
 	tcase_add_test(tc, test_vgpu_stats_count_accesses);
 	tcase_add_test(tc, test_vgpu_ctx_destroy_takes_stragglers);
+	tcase_add_test(tc, test_vgpu_null_handles_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
