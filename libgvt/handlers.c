@@ -100,30 +100,38 @@ void hws_pga_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	gvt_mmio_write_default(vgpu, offset, value);
 }
 
+/*
+ * Many control registers report completion in a status bit that follows a
+ * request bit: a virtual device completes at once. The table makes the
+ * status bit read-only; the write is stored under the register's rules,
+ * then the status follows.
+ */
+static void store_then_follow(struct gvt_vgpu *vgpu, uint32_t offset,
+			      uint32_t value, uint32_t request,
+			      uint32_t status)
+{
+	uint32_t *reg = vgpu_vreg32(vgpu, offset);
+
+	gvt_mmio_write_default(vgpu, offset, value);
+	if (*reg & request)
+		*reg |= status;
+	else
+		*reg &= ~status;
+}
+
 /* Stopping the ring: with nothing executing, the engine is idle at once. */
 void mi_mode_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 			uint32_t value)
 {
-	uint32_t *reg = vgpu_vreg32(vgpu, offset);
-
-	gvt_mmio_write_default(vgpu, offset, value);
-	if (*reg & MI_MODE_STOP_RING)
-		*reg |= MI_MODE_IDLE;
-	else
-		*reg &= ~MI_MODE_IDLE;
+	store_then_follow(vgpu, offset, value, MI_MODE_STOP_RING, MI_MODE_IDLE);
 }
 
-/* Engine reset handshake: ready-to-reset follows the request. */
+/* Engine reset handshake. */
 void reset_ctl_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 			  uint32_t value)
 {
-	uint32_t *reg = vgpu_vreg32(vgpu, offset);
-
-	gvt_mmio_write_default(vgpu, offset, value);
-	if (*reg & RESET_CTL_REQUEST_RESET)
-		*reg |= RESET_CTL_READY_TO_RESET;
-	else
-		*reg &= ~RESET_CTL_READY_TO_RESET;
+	store_then_follow(vgpu, offset, value, RESET_CTL_REQUEST_RESET,
+			  RESET_CTL_READY_TO_RESET);
 }
 
 #define EXECLIST_DESC_VALID	BIT(0)
@@ -410,19 +418,15 @@ void pwr_well_ctl_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 void dbuf_ctl_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 			 uint32_t value)
 {
-	value &= ~DBUF_POWER_STATE;
-	if (value & DBUF_POWER_REQUEST)
-		value |= DBUF_POWER_STATE;
-	*vgpu_vreg32(vgpu, offset) = value;
+	store_then_follow(vgpu, offset, value, DBUF_POWER_REQUEST,
+			  DBUF_POWER_STATE);
 }
 
 /* Display PLLs lock as soon as they are enabled. */
 void lcpll_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 {
-	value &= LCPLL_PLL_ENABLE;
-	if (value)
-		value |= LCPLL_PLL_LOCK;
-	*vgpu_vreg32(vgpu, offset) = value;
+	store_then_follow(vgpu, offset, value, LCPLL_PLL_ENABLE,
+			  LCPLL_PLL_LOCK);
 }
 
 #define WRPLL_CTL1	0x46040

@@ -63,52 +63,17 @@ static inline bool is_register_dword(uint64_t offset, uint32_t len)
 	return ((offset & ~(uint64_t)(GVT_MMIO_SIZE - 4)) | (len ^ 4)) == 0;
 }
 
-/* Any byte range of BAR0, already validated: registers dword by dword,
- * the hole as zeros, GGTT entries through gtt.c. */
-static void bar0_read_range(struct gvt_vgpu *vgpu, uint32_t offset,
-			    uint8_t *dst, uint32_t len)
+/*
+ * Any byte range of BAR0, already validated: registers dword by dword (a
+ * partial write keeps the dword's other bytes), the hole between registers
+ * and GGTT as zeros that ignore writes, and GGTT entries through gtt.c.
+ */
+static void bar0_access(struct gvt_vgpu *vgpu, uint32_t offset, uint8_t *buf,
+			uint32_t len, bool write)
 {
-	if (offset < GVT_GGTT_MMIO_OFFSET && offset + len > GVT_GGTT_MMIO_OFFSET) {
-		uint32_t first = GVT_GGTT_MMIO_OFFSET - offset;
-
-		bar0_read_range(vgpu, offset, dst, first);
-		bar0_read_range(vgpu, GVT_GGTT_MMIO_OFFSET, dst + first,
-				len - first);
-		return;
-	}
-	if (offset >= GVT_GGTT_MMIO_OFFSET) {
-		gvt_ggtt_read(vgpu, offset - GVT_GGTT_MMIO_OFFSET, dst, len);
-		vgpu->stats.ggtt_reads++;
-		return;
-	}
-	for (uint32_t done = 0; done < len;) {
-		uint32_t at = offset + done;
-		uint32_t shift = at & 3;
-		uint32_t n = 4 - shift < len - done ? 4 - shift : len - done;
-		uint32_t v = 0;
-
-		if (at < GVT_MMIO_SIZE)
-			v = gvt_mmio_read_dword(vgpu, at & ~3u) >> (8 * shift);
-		memcpy(dst + done, &v, n);
-		done += n;
-	}
-	vgpu->stats.mmio_reads++;
-}
-
-static void bar0_write_range(struct gvt_vgpu *vgpu, uint32_t offset,
-			     const uint8_t *src, uint32_t len)
-{
-	if (offset < GVT_GGTT_MMIO_OFFSET && offset + len > GVT_GGTT_MMIO_OFFSET) {
-		uint32_t first = GVT_GGTT_MMIO_OFFSET - offset;
-
-		bar0_write_range(vgpu, offset, src, first);
-		bar0_write_range(vgpu, GVT_GGTT_MMIO_OFFSET, src + first,
-				 len - first);
-		return;
-	}
-	if (offset >= GVT_GGTT_MMIO_OFFSET) {
-		gvt_ggtt_write(vgpu, offset - GVT_GGTT_MMIO_OFFSET, src, len);
-		return;
+	if (offset < GVT_GGTT_MMIO_OFFSET) {
+		vgpu->stats.mmio_reads += !write;
+		vgpu->stats.mmio_writes += write;
 	}
 	for (uint32_t done = 0; done < len;) {
 		uint32_t at = offset + done;
@@ -118,21 +83,37 @@ static void bar0_write_range(struct gvt_vgpu *vgpu, uint32_t offset,
 		uint32_t bytes = 0;
 		uint32_t keep;
 
-		done += n;
+		if (at >= GVT_GGTT_MMIO_OFFSET) {
+			/* The GGTT starts on a dword: hand it the rest. */
+			if (write) {
+				gvt_ggtt_write(vgpu, at - GVT_GGTT_MMIO_OFFSET,
+					       buf + done, len - done);
+			} else {
+				gvt_ggtt_read(vgpu, at - GVT_GGTT_MMIO_OFFSET,
+					      buf + done, len - done);
+				vgpu->stats.ggtt_reads++;
+			}
+			return;
+		}
 		if (dword >= GVT_MMIO_SIZE) {
-			gvt_vgpu_dbg(vgpu, GVT_DBG_MMIO,
-				     "write to the BAR0 hole at 0x%x dropped",
-				     dword);
+			if (!write)
+				memset(buf + done, 0, n);
+			done += n;
 			continue;
 		}
-		memcpy(&bytes, src + done - n, n);
-		/* A partial write keeps the other bytes of the dword. */
+		if (!write) {
+			bytes = mmio_read_dword(vgpu, dword) >> (8 * shift);
+			memcpy(buf + done, &bytes, n);
+			done += n;
+			continue;
+		}
+		memcpy(&bytes, buf + done, n);
 		keep = n == 4 ? 0 : ~(((1u << (8 * n)) - 1) << (8 * shift));
-		gvt_mmio_write_dword(vgpu, dword,
-				     (vgpu->vreg[dword >> 2] & keep) |
-					     (bytes << (8 * shift)));
+		mmio_write_dword(vgpu, dword,
+				 (vgpu->vreg[dword >> 2] & keep) |
+					 (bytes << (8 * shift)));
+		done += n;
 	}
-	vgpu->stats.mmio_writes++;
 }
 
 int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
@@ -148,7 +129,7 @@ int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
 	if (!bar_access_ok(vgpu, "mmio read", offset, buf, len, GVT_BAR0_SIZE,
 			   true))
 		return -EINVAL;
-	bar0_read_range(vgpu, (uint32_t)offset, buf, len);
+	bar0_access(vgpu, (uint32_t)offset, buf, len, false);
 	return 0;
 }
 
@@ -166,7 +147,8 @@ int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
 	if (!bar_access_ok(vgpu, "mmio write", offset, buf, len,
 			   GVT_BAR0_SIZE, true))
 		return -EINVAL;
-	bar0_write_range(vgpu, (uint32_t)offset, buf, len);
+	/* Only read through: gtt.c and the register path take const data. */
+	bar0_access(vgpu, (uint32_t)offset, (uint8_t *)buf, len, true);
 	return 0;
 }
 

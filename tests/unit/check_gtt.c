@@ -225,6 +225,30 @@ START_TEST(test_gtt_failsafe_keeps_entries_virtual)
 }
 END_TEST
 
+START_TEST(test_gtt_access_across_the_hole)
+{
+	uint32_t idx = first_index(t_vgpu);
+	uint64_t pte = 0x100ull * PAGE | PRESENT;
+	uint64_t own = (8u << 20) + (uint64_t)idx * 8;
+	uint64_t v = ~0ull;
+
+	ggtt_w64(t_vgpu, idx, pte);
+	/* An unaligned qword read straddling two entries. */
+	ck_assert_int_eq(gvt_vgpu_mmio_read(t_vgpu, own + 4, &v, 8), 0);
+	ck_assert_uint_eq(v, pte >> 32);
+	/* From the hole into entry 0 (the host's): zeros all the way. */
+	v = ~0ull;
+	ck_assert_int_eq(gvt_vgpu_mmio_read(t_vgpu, (8u << 20) - 4, &v, 8), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(gvt_vgpu_mmio_write(t_vgpu, (8u << 20) - 2, &v, 4), 0);
+	ck_assert_uint_eq(phys_pte(0), scratch_pte());
+	/* A byte write into an own entry changes that byte only. */
+	uint8_t b = 0x7;
+	ck_assert_int_eq(gvt_vgpu_mmio_write(t_vgpu, own + 5, &b, 1), 0);
+	ck_assert_uint_eq(ggtt_r64(t_vgpu, idx), pte | 0x7ull << 40);
+}
+END_TEST
+
 Suite *gtt_suite(void)
 {
 	Suite *s = suite_create("gtt");
@@ -242,6 +266,7 @@ Suite *gtt_suite(void)
 	tcase_add_test(tc, test_gtt_reset_and_destroy_release_everything);
 	tcase_add_test(tc, test_gtt_aperture_edges);
 	tcase_add_test(tc, test_gtt_failsafe_keeps_entries_virtual);
+	tcase_add_test(tc, test_gtt_access_across_the_hole);
 	suite_add_tcase(s, tc);
 	return s;
 }
