@@ -213,12 +213,13 @@ int gvt_vgpu_cfg_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu, uint32_t offset,
 		       const void *buf, uint32_t len)
 {
-	struct gvt_cfg_space *cfg = &vgpu->cfg;
+	struct gvt_cfg_space *cfg;
 	const uint8_t *src = buf;
 	uint8_t old_pm;
 
 	if (!cfg_access_ok(vgpu, "write", offset, buf, len))
 		return -EINVAL;
+	cfg = &vgpu->cfg;
 	old_pm = cfg->data[PM_CTRL];
 	vgpu->stats.cfg_writes++;
 

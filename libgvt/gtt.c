@@ -51,7 +51,8 @@ int gvt_ggtt_init(struct gvt_vgpu *vgpu)
 
 	slice_init(&g->low, &vgpu->low_gm);
 	slice_init(&g->high, &vgpu->high_gm);
-	g->held_low_index = -1;
+	g->held_index = -1;
+	g->held_halves = 0;
 	g->mapped = 0;
 	for (unsigned int i = 0; i < ARRAY_SIZE(slices); i++) {
 		/* calloc: large arrays come zero-filled from mmap, so an idle
@@ -104,7 +105,8 @@ void gvt_ggtt_reset(struct gvt_vgpu *vgpu)
 {
 	slice_clear(vgpu, &vgpu->ggtt.low);
 	slice_clear(vgpu, &vgpu->ggtt.high);
-	vgpu->ggtt.held_low_index = -1;
+	vgpu->ggtt.held_index = -1;
+	vgpu->ggtt.held_halves = 0;
 }
 
 void gvt_ggtt_fini(struct gvt_vgpu *vgpu)
@@ -151,6 +153,12 @@ static void commit_entry(struct gvt_vgpu *vgpu, struct gvt_ggtt_slice *slice,
 		uint64_t gfn = (pte & GEN8_PTE_ADDR_MASK) / GVT_GTT_PAGE_SIZE;
 		int ret = gvt_hv_dma_map(vgpu, gfn, GVT_GTT_PAGE_SIZE, &bus);
 
+		/* Bus address 0 is how we record "not mapped": a backend
+		 * that hands it out cannot be told apart, so give it back. */
+		if (!ret && !bus) {
+			gvt_hv_dma_unmap(vgpu, 0, GVT_GTT_PAGE_SIZE);
+			ret = -EFAULT;
+		}
 		if (ret) {
 			vgpu->stats.ggtt_map_failures++;
 			gvt_vgpu_guest_err(vgpu,
@@ -174,17 +182,23 @@ static void commit_entry(struct gvt_vgpu *vgpu, struct gvt_ggtt_slice *slice,
 	}
 }
 
-/* The entry whose low half was written alone and awaits its high half. */
-static void commit_held(struct gvt_vgpu *vgpu)
+/*
+ * An entry with only one half written is held: its translation stays what
+ * it was until the other half arrives. Anything that says the guest is
+ * done with that entry commits it as it stands: a write to another entry,
+ * a GGTT flush (GFX_FLSH_CNTL), an aperture access.
+ */
+void gvt_ggtt_flush(struct gvt_vgpu *vgpu)
 {
 	struct gvt_ggtt_slice *slice;
 	uint32_t pos;
 
-	if (vgpu->ggtt.held_low_index < 0)
+	if (vgpu->ggtt.held_index < 0)
 		return;
-	slice = slice_of(vgpu, (uint32_t)vgpu->ggtt.held_low_index, &pos);
-	vgpu->ggtt.held_low_index = -1;
-	if (slice)
+	slice = slice_of(vgpu, (uint32_t)vgpu->ggtt.held_index, &pos);
+	vgpu->ggtt.held_index = -1;
+	vgpu->ggtt.held_halves = 0;
+	if (slice && !vgpu->failsafe)
 		commit_entry(vgpu, slice, pos);
 }
 
@@ -213,15 +227,19 @@ void gvt_ggtt_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 	}
 }
 
+#define HALF_LOW 1u
+#define HALF_HIGH 2u
+
 /*
- * Entries are 64 bits, but a guest may write them as two dwords. A write
- * that touches only the low half is held until the high half of the same
- * entry arrives, so no half-formed address is ever mapped; a held low half
- * is committed as it stands when another entry's low half is written.
+ * Entries are 64 bits, but a guest may write them as two dwords, in either
+ * order: a write to one half is held (see gvt_ggtt_flush()) until the
+ * other half of the same entry completes it, so no half-formed address is
+ * mapped.
  */
 void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
 		    uint32_t len)
 {
+	struct gvt_ggtt_state *g = &vgpu->ggtt;
 	const uint8_t *src = buf;
 
 	for (uint32_t done = 0; done < len;) {
@@ -229,6 +247,7 @@ void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
 		uint32_t index = at / GVT_GGTT_ENTRY_SIZE;
 		uint32_t byte = at % GVT_GGTT_ENTRY_SIZE;
 		uint32_t n = GVT_GGTT_ENTRY_SIZE - byte;
+		unsigned int halves;
 		struct gvt_ggtt_slice *slice;
 		uint64_t bytes = 0;
 		uint64_t keep;
@@ -238,6 +257,9 @@ void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
 			n = len - done;
 		memcpy(&bytes, src + done, n);
 		done += n;
+		halves = (byte < 4 ? HALF_LOW : 0) | (byte + n > 4 ? HALF_HIGH : 0);
+		if (g->held_index >= 0 && g->held_index != (int64_t)index)
+			gvt_ggtt_flush(vgpu);
 
 		slice = slice_of(vgpu, index, &pos);
 		if (!slice) {
@@ -256,14 +278,14 @@ void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
 		if (vgpu->failsafe)
 			continue; /* remembered, not translated */
 
-		if (byte + n <= 4) {
-			if (vgpu->ggtt.held_low_index != (int64_t)index)
-				commit_held(vgpu);
-			vgpu->ggtt.held_low_index = index;
+		halves |= g->held_index == (int64_t)index ? g->held_halves : 0;
+		if (halves != (HALF_LOW | HALF_HIGH)) {
+			g->held_index = index;
+			g->held_halves = halves;
 			continue;
 		}
-		if (vgpu->ggtt.held_low_index == (int64_t)index)
-			vgpu->ggtt.held_low_index = -1;
+		g->held_index = -1;
+		g->held_halves = 0;
 		commit_entry(vgpu, slice, pos);
 	}
 }
@@ -305,6 +327,7 @@ static int aperture_access(struct gvt_vgpu *vgpu, const char *what,
 		vgpu->stats.aperture_writes++;
 	else
 		vgpu->stats.aperture_reads++;
+	gvt_ggtt_flush(vgpu);
 	if (start >= end || start != offset || end != offset + len) {
 		vgpu->stats.aperture_dropped++;
 		gvt_vgpu_guest_err(vgpu,

@@ -141,7 +141,11 @@ int gvt_ctx_get_type(struct gvt_ctx *ctx, unsigned int index,
 
 	if (!ctx)
 		return -EINVAL;
-	if (!out || index >= ctx->platform->num_types) {
+	if (!out) {
+		gvt_err(ctx, "gvt_ctx_get_type: NULL out");
+		return -EINVAL;
+	}
+	if (index >= ctx->platform->num_types) {
 		gvt_err(ctx, "gvt_ctx_get_type: index %u out of range (%u types)",
 			index, ctx->platform->num_types);
 		return -EINVAL;

@@ -80,9 +80,11 @@ void ring_tail_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	unsigned int i;
 
 	gvt_mmio_write_default(vgpu, offset, value);
+	/* RING_CTL sits beside RING_TAIL: no engine lookup on the hot path. */
+	if (!(*vgpu_vreg32(vgpu, offset - RING_TAIL + RING_CTL) & RING_CTL_VALID))
+		return;
 	e = engine_of(vgpu, offset, &i);
-	if (e && (engine_reg(vgpu, i, RING_CTL) & RING_CTL_VALID) &&
-	    !execlists_enabled(vgpu, i))
+	if (e && !execlists_enabled(vgpu, i))
 		gvt_vgpu_enter_failsafe(vgpu,
 					"%s: legacy ring-buffer submission (RING_TAIL 0x%x with execlists off) is not supported",
 					e->name, value);
@@ -260,7 +262,7 @@ void gdrst_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 	if (value & GEN6_GRDOM_FULL) {
 		engines = (1u << p->num_engines) - 1;
 		gvt_mmio_reset(vgpu, GT_RESET_MMIO_END);
-		gvt_vgpu_info(vgpu, "GPU reset requested (full)");
+		gvt_vgpu_dbg(vgpu, GVT_DBG_CORE, "GPU reset requested (full)");
 	} else {
 		for (unsigned int i = 0; i < p->num_engines; i++)
 			if (value & p->engines[i].gdrst_bit)
@@ -443,6 +445,14 @@ uint32_t dpll_status_mmio_read(struct gvt_vgpu *vgpu, uint32_t offset)
 		if (*vgpu_vreg32(vgpu, ctl[i]) & LCPLL_PLL_ENABLE)
 			v |= 1u << (8 * i);
 	return v;
+}
+
+/* The guest's "GGTT updates done": commit an entry it left half-written. */
+void ggtt_flush_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
+			   uint32_t value)
+{
+	*vgpu_vreg32(vgpu, offset) = value;
+	gvt_ggtt_flush(vgpu);
 }
 
 /* Status bits a 1 clears, like FPGA_DBG's unclaimed-access flag. */

@@ -64,6 +64,16 @@ static inline bool is_register_dword(uint64_t offset, uint32_t len)
 }
 
 /*
+ * What the bytes a partial write leaves alone contribute to the dword the
+ * register sees: their stored value, except in write-1-to-clear registers,
+ * where an untouched byte must clear nothing.
+ */
+static uint32_t partial_base(struct gvt_vgpu *vgpu, uint32_t dword)
+{
+	return (vgpu->attr[dword >> 2].flags & F_W1C) ? 0 : vgpu->vreg[dword >> 2];
+}
+
+/*
  * Any byte range of BAR0, already validated: registers dword by dword (a
  * partial write keeps the dword's other bytes), the hole between registers
  * and GGTT as zeros that ignore writes, and GGTT entries through gtt.c.
@@ -110,7 +120,7 @@ static void bar0_access(struct gvt_vgpu *vgpu, uint32_t offset, uint8_t *buf,
 		memcpy(&bytes, buf + done, n);
 		keep = n == 4 ? 0 : ~(((1u << (8 * n)) - 1) << (8 * shift));
 		mmio_write_dword(vgpu, dword,
-				 (vgpu->vreg[dword >> 2] & keep) |
+				 (partial_base(vgpu, dword) & keep) |
 					 (bytes << (8 * shift)));
 		done += n;
 	}
@@ -198,7 +208,6 @@ int gvt_vgpu_io_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	uint32_t shift = offset & 3;
 	uint32_t bytes = 0;
 	uint32_t keep;
-	uint32_t v;
 
 	if (!bar_access_ok(vgpu, "io write", offset, buf, len, GVT_BAR4_SIZE,
 			   false))
@@ -209,13 +218,15 @@ int gvt_vgpu_io_write(struct gvt_vgpu *vgpu, uint32_t offset,
 		return -EINVAL;
 	}
 	memcpy(&bytes, buf, len);
-	keep = len == 4 ? 0 : ~(((1u << (8 * len)) - 1) << (8 * shift));
-	v = (io_read_dword(vgpu, dword) & keep) | (bytes << (8 * shift));
-	if (dword == IO_MMIO_INDEX)
-		vgpu->io_index = v;
-	else if (dword == IO_MMIO_DATA)
+	if (dword == IO_MMIO_INDEX) {
+		keep = len == 4 ? 0 : ~(((1u << (8 * len)) - 1) << (8 * shift));
+		vgpu->io_index = (vgpu->io_index & keep) | (bytes << (8 * shift));
+	} else if (dword == IO_MMIO_DATA) {
+		/* A write through the window is a BAR0 write of the same
+		 * bytes: no read (and none of a read's side effects) first. */
 		return gvt_vgpu_mmio_write(vgpu,
-					   vgpu->io_index & (GVT_BAR0_SIZE - 4),
-					   &v, 4);
+					   (vgpu->io_index & (GVT_BAR0_SIZE - 4)) + shift,
+					   &bytes, len);
+	}
 	return 0;
 }

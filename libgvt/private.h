@@ -90,7 +90,8 @@ struct gvt_ggtt_slice {
 struct gvt_ggtt_state {
 	struct gvt_ggtt_slice low;	/* aperture slice */
 	struct gvt_ggtt_slice high;	/* hidden slice */
-	int64_t held_low_index;		/* a 32-bit low half awaiting its high half; -1 none */
+	int64_t held_index;		/* an entry with one half written; -1: none */
+	unsigned int held_halves;	/* which: bit 0 low, bit 1 high */
 	uint64_t mapped;		/* entries with a live dma mapping */
 };
 
@@ -203,6 +204,7 @@ void gvt_ggtt_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 		   uint32_t len);
 void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
 		    uint32_t len);
+void gvt_ggtt_flush(struct gvt_vgpu *vgpu);
 
 /* pvinfo.c */
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);

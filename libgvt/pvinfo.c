@@ -205,9 +205,10 @@ void pvinfo_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 			return;
 		}
 		*vgpu_vreg32(vgpu, offset) = value;
+		/* Debug only: the guest decides how often this happens. */
 		if (vgpu->pv.display_ready != (value == 1))
-			gvt_vgpu_info(vgpu, "guest display %s",
-				      value ? "ready" : "not ready");
+			gvt_vgpu_dbg(vgpu, GVT_DBG_DPY, "guest display %s",
+				     value ? "ready" : "not ready");
 		vgpu->pv.display_ready = value == 1;
 		return;
 	case PV_G2V_NOTIFY:

@@ -30,6 +30,7 @@ struct gvt_platform_desc;
 #define F_IN_CTX	(1u << 5)	/* saved in the logical context image */
 #define F_RH		(1u << 6)	/* reads go through info->read */
 #define F_WH		(1u << 7)	/* writes go through info->write */
+#define F_W1C		(1u << 8)	/* a 1 clears a bit: bytes not written are 0 */
 
 /* Which platforms a table row applies to (several gen9 parts share rows). */
 #define D_SKL		(1u << 0)

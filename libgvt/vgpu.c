@@ -217,8 +217,10 @@ int gvt_vgpu_get_info(struct gvt_vgpu *vgpu, struct gvt_vgpu_info *out)
 	uint64_t msi_addr;
 	uint32_t msi_data;
 
-	if (!vgpu || !out)
+	if (!vgpu)
 		return -EINVAL;
+	if (!out)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_get_info: NULL out");
 	p = vgpu->ctx->platform;
 	memset(out, 0, sizeof(*out));
 	out->id = vgpu->id;
@@ -251,8 +253,10 @@ int gvt_vgpu_get_info(struct gvt_vgpu *vgpu, struct gvt_vgpu_info *out)
 
 int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu, struct gvt_vgpu_stats *out)
 {
-	if (!vgpu || !out)
+	if (!vgpu)
 		return -EINVAL;
+	if (!out)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_get_stats: NULL out");
 	*out = vgpu->stats;
 	return 0;
 }

@@ -21,7 +21,8 @@
  *   installed with struct gvt_ctx_params or gvt_ctx_set_log().
  *
  * Threading: a struct gvt_ctx may be used from several threads; its own
- * operations (types, admission, vGPU create/destroy) lock internally.
+ * operations (types, admission, vGPU create/destroy) lock internally,
+ * except for replacing the log sink (see gvt_ctx_set_log()).
  * Calls on one struct gvt_vgpu must be serialised by the caller (one device
  * model thread per vGPU, as a vfio-user server or a Xen ioreq loop has);
  * different vGPUs may be driven concurrently.
@@ -163,6 +164,10 @@ GVT_EXPORT void gvt_ctx_destroy(struct gvt_ctx *ctx);
  * @fn: the sink, or NULL to silence the library.
  * @opaque: passed to @fn.
  * @level: most verbose level delivered; 0 means GVT_LOG_INFO.
+ *
+ * Unlike the context's other operations this one does not lock: call it
+ * only while no other thread uses the context or its vGPUs (the sink
+ * given to gvt_ctx_create() needs no replacing in most programs).
  */
 GVT_EXPORT void gvt_ctx_set_log(struct gvt_ctx *ctx, gvt_log_fn *fn,
 				void *opaque, int level);
@@ -171,6 +176,8 @@ GVT_EXPORT void gvt_ctx_set_log(struct gvt_ctx *ctx, gvt_log_fn *fn,
  * gvt_ctx_set_debug() - choose which debug categories are logged.
  * @ctx: the context.
  * @mask: GVT_DBG_* bits; effective only at level GVT_LOG_DEBUG.
+ *
+ * The same rule as gvt_ctx_set_log(): not while other threads use @ctx.
  */
 GVT_EXPORT void gvt_ctx_set_debug(struct gvt_ctx *ctx, uint32_t mask);
 

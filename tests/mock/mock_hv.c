@@ -73,19 +73,21 @@ static int mock_dma_map(void *hv, uint64_t gfn, uint64_t size,
 	for (uint64_t i = 0; i < size / PAGE; i++)
 		m->map_refs[gfn + i]++;
 	m->maps_live++;
-	*bus_addr = mock_hv_bus_addr(m, gfn);
+	/* Some IOMMUs do hand out address 0; the mock can too. */
+	*bus_addr = gfn == m->zero_bus_gfn ? 0 : mock_hv_bus_addr(m, gfn);
 	return 0;
 }
 
 static int mock_dma_unmap(void *hv, uint64_t bus_addr, uint64_t size)
 {
 	struct mock_hv *m = hv;
-	uint64_t off = bus_addr - (uintptr_t)m->ram;
+	uint64_t off = bus_addr ? bus_addr - (uintptr_t)m->ram :
+				  m->zero_bus_gfn * PAGE;
 	int err = injected(m, MOCK_DMA_UNMAP);
 
 	if (err)
 		return err;
-	if (bus_addr < (uintptr_t)m->ram || off % PAGE || !size ||
+	if ((bus_addr && bus_addr < (uintptr_t)m->ram) || off % PAGE || !size ||
 	    !in_ram(m, off, size)) {
 		m->bad_unmaps++;
 		return -EINVAL;
@@ -173,6 +175,7 @@ int mock_hv_create(uint64_t ram_size, struct mock_hv **out)
 	if (!m)
 		return -ENOMEM;
 	m->ram_size = ram_size;
+	m->zero_bus_gfn = UINT64_MAX;
 	m->memfd = memfd_create("mock-guest-ram", MFD_CLOEXEC);
 	if (m->memfd < 0 || ftruncate(m->memfd, (off_t)ram_size) < 0)
 		goto out_errno;

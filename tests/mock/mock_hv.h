@@ -59,6 +59,7 @@ struct mock_hv {
 	uint64_t tracked_live;		/* enables minus disables */
 
 	struct mock_fault fault[MOCK_NUM_OPS];
+	uint64_t zero_bus_gfn;		/* dma_map of this gfn yields bus address 0 */
 };
 
 /* The ops table with page tracking (KVM/Xen-like) and without (vfio-user-like). */

@@ -152,6 +152,26 @@ START_TEST(test_gtt_32bit_halves)
 	ck_assert_uint_eq(phys_pte(idx), mock_hv_bus_addr(t_hv, 0x200) | PRESENT);
 	ck_assert_uint_eq(phys_pte(idx + 1), scratch_pte());
 	ck_assert_uint_eq(ggtt_r64(t_vgpu, idx + 1), 0x300 * PAGE | 1);
+
+	/* The GGTT flush the driver writes after updates commits it too. */
+	mmio_w32(t_vgpu, 0x101008, 1);
+	ck_assert_uint_eq(phys_pte(idx + 1), mock_hv_bus_addr(t_hv, 0x300) | PRESENT);
+
+	/* High half first, then low: mapped once both are there. */
+	mmio_w32(t_vgpu, off + 16 + 4, 0);
+	ck_assert_uint_eq(phys_pte(idx + 2), scratch_pte());
+	mmio_w32(t_vgpu, off + 16, 0x400 * PAGE | 1);
+	ck_assert_uint_eq(phys_pte(idx + 2), mock_hv_bus_addr(t_hv, 0x400) | PRESENT);
+
+	/* A qword to another entry, or an aperture access, commits a held half. */
+	mmio_w32(t_vgpu, off, 0x500 * PAGE | 1);
+	ggtt_w64(t_vgpu, idx + 3, 0x600ull * PAGE | PRESENT);
+	ck_assert_uint_eq(phys_pte(idx), mock_hv_bus_addr(t_hv, 0x500) | PRESENT);
+	mmio_w32(t_vgpu, off, 0x501 * PAGE | 1);
+	uint32_t v;
+	ck_assert_int_eq(gvt_vgpu_aperture_read(t_vgpu, (uint64_t)idx * PAGE, &v, 4), 0);
+	ck_assert_uint_eq(phys_pte(idx), mock_hv_bus_addr(t_hv, 0x501) | PRESENT);
+	ck_assert_uint_eq(t_hv->bad_unmaps, 0);
 }
 END_TEST
 
@@ -168,6 +188,13 @@ START_TEST(test_gtt_frame_outside_guest_ram)
 	ck_assert_uint_eq(phys_pte(idx), scratch_pte());
 	ck_assert_uint_eq(t_stats(t_vgpu).ggtt_map_failures, 2);
 	ck_assert_uint_eq(t_hv->maps_live, 0);
+	/* A mapping at bus address 0 cannot be told from "none": given back. */
+	t_hv->zero_bus_gfn = 0x100;
+	ggtt_w64(t_vgpu, idx, 0x100ull * PAGE | PRESENT);
+	ck_assert_uint_eq(phys_pte(idx), scratch_pte());
+	ck_assert_uint_eq(t_stats(t_vgpu).ggtt_map_failures, 3);
+	ck_assert_uint_eq(t_hv->maps_live, 0);
+	ck_assert_uint_eq(t_hv->bad_unmaps, 0);
 }
 END_TEST
 

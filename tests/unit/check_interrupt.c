@@ -150,6 +150,23 @@ START_TEST(test_interrupt_delivery_failure_is_counted)
 }
 END_TEST
 
+START_TEST(test_interrupt_partial_iir_write_clears_only_its_bytes)
+{
+	uint8_t one = 1;
+
+	driver_enables_gt0();
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	gvt_irq_raise(t_vgpu, GVT_EV_BCS_USER_INTERRUPT);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, GT0_IIR), 0x00010001);
+	/* A byte of ones at byte 0 acks RCS only, not BCS in byte 2. */
+	ck_assert_int_eq(gvt_vgpu_mmio_write(t_vgpu, GT0_IIR, &one, 1), 0);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, GT0_IIR), 0x00010000);
+	ck_assert_int_eq(gvt_vgpu_mmio_write(t_vgpu, GT0_IIR + 2, &one, 1), 0);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, GT0_IIR), 0);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, MASTER), 0x80000000u);
+}
+END_TEST
+
 Suite *interrupt_suite(void)
 {
 	Suite *s = suite_create("interrupt");
@@ -164,6 +181,7 @@ Suite *interrupt_suite(void)
 	tcase_add_test(tc, test_interrupt_needs_msi_and_bus_master);
 	tcase_add_test(tc, test_interrupt_isr_and_display_banks);
 	tcase_add_test(tc, test_interrupt_delivery_failure_is_counted);
+	tcase_add_test(tc, test_interrupt_partial_iir_write_clears_only_its_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }

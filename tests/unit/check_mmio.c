@@ -170,6 +170,11 @@ START_TEST(test_mmio_gdrst)
 	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x44304), 0xfffffefe);
 	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x78000), 0x76544776);
 	ck_assert_uint_eq(t_stats(t_vgpu).resets, 2);
+	/* Resets the guest asks for do not flood the log. */
+	t_log_clear();
+	for (int i = 0; i < 100; i++)
+		mmio_w32(t_vgpu, 0x941c, 1);
+	ck_assert_uint_eq(t_log_count(), 0);
 }
 END_TEST
 
@@ -376,6 +381,20 @@ START_TEST(test_mmio_io_bar)
 	ck_assert_uint_eq(v, 0x44304);
 	ck_assert_int_eq(gvt_vgpu_io_read(t_vgpu, 0x10, &v, 4), 0);
 	ck_assert_uint_eq(v, 0);
+	/* A write through the window does not read first: writing PVINFO's
+	 * display_ready does not make the guest look GVT-aware. */
+	v = 0x78804;
+	ck_assert_int_eq(gvt_vgpu_io_write(t_vgpu, 0, &v, 4), 0);
+	v = 1;
+	ck_assert_int_eq(gvt_vgpu_io_write(t_vgpu, 4, &v, 4), 0);
+	ck_assert(!t_info(t_vgpu).pv_notified);
+	ck_assert(t_info(t_vgpu).display_ready);
+	/* A byte through the window lands on its byte. */
+	v = 0x1ff000;
+	ck_assert_int_eq(gvt_vgpu_io_write(t_vgpu, 0, &v, 4), 0);
+	uint8_t b = 0xab;
+	ck_assert_int_eq(gvt_vgpu_io_write(t_vgpu, 6, &b, 1), 0);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x1ff000), 0x00ab0000);
 	ck_assert_int_eq(gvt_vgpu_io_read(t_vgpu, 62, &v, 4), -EINVAL);
 	ck_assert_int_eq(gvt_vgpu_io_read(t_vgpu, 0, &v, 8), -EINVAL);
 	ck_assert_int_eq(gvt_vgpu_io_read(t_vgpu, 3, &v, 2), -EINVAL);

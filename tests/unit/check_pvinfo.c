@@ -61,9 +61,14 @@ END_TEST
 
 START_TEST(test_pvinfo_guest_fields)
 {
+	t_log_clear();
+	for (int i = 0; i < 100; i++) {
+		mmio_w32(t_vgpu, PV + 0x804, 1);
+		mmio_w32(t_vgpu, PV + 0x804, 0);
+	}
+	ck_assert_uint_eq(t_log_count(), 0);	/* a guest cannot flood the log */
 	mmio_w32(t_vgpu, PV + 0x804, 1);
 	ck_assert(t_info(t_vgpu).display_ready);
-	ck_assert(t_log_has("guest display ready"));
 	mmio_w32(t_vgpu, PV + 0x804, 7);	/* not a state */
 	ck_assert_uint_eq(mmio_r32(t_vgpu, PV + 0x804), 1);
 	mmio_w32(t_vgpu, PV + 0x830, 12);
