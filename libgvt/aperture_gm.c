@@ -204,34 +204,110 @@ int gvt_gm_admit_locked(struct gvt_ctx *ctx, const struct gvt_type_desc *type,
 	return refused ? -ENOSPC : 0;
 }
 
-int gvt_gm_alloc_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu)
+/* Is [start, start + size) inside @region and clear of every extent? */
+static bool region_free(const struct gvt_gm_region *region, uint64_t start,
+			uint64_t size)
+{
+	if (start < region->base || size > region->size ||
+	    start - region->base > region->size - size)
+		return false;
+	for (unsigned int i = 0; i < region->num_used; i++) {
+		const struct gvt_gm_extent *e = &region->used[i];
+
+		if (start < e->start + e->size && e->start < start + size)
+			return false;
+	}
+	return true;
+}
+
+/* Where @vgpu's slice of @region goes: first fit, or where @want says. */
+static int place_slice(const struct gvt_gm_region *region, uint64_t size,
+		       uint64_t want, uint64_t *start, char *why,
+		       size_t why_len)
+{
+	if (want == GVT_PLACE_ANY) {
+		*start = region_gaps(region, size).first_fit;
+		return 0; /* admission already saw that one fits */
+	}
+	if (want % GVT_GTT_PAGE_SIZE) {
+		snprintf(why, why_len, "%s slice at 0x%llx is not page aligned",
+			 region->name, (unsigned long long)want);
+		return -EINVAL;
+	}
+	if (!region_free(region, want, size)) {
+		snprintf(why, why_len, "%s slice [0x%llx, 0x%llx) is outside the %s region or in use",
+			 region->name, (unsigned long long)want,
+			 (unsigned long long)(want + size), region->name);
+		return -EBUSY;
+	}
+	*start = want;
+	return 0;
+}
+
+/* The physical fences behind the vGPU's guest fences. */
+static int place_fences(const struct gvt_ctx *ctx, uint32_t count,
+			const struct gvt_vgpu_placement *at, uint32_t *index,
+			char *why, size_t why_len)
+{
+	uint32_t taken = ctx->fence_used;
+	uint32_t got = 0;
+
+	if (!at || !at->fence_count) {
+		for (uint32_t i = 0; i < ctx->platform->num_fences && got < count; i++)
+			if (!(taken & (1u << i)))
+				index[got++] = i;
+		return 0;
+	}
+	if (at->fence_count != count) {
+		snprintf(why, why_len, "%u fences requested; the type has %u",
+			 at->fence_count, count);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t f = at->fence_index[i];
+
+		if (f >= ctx->platform->num_fences || (taken & (1u << f))) {
+			snprintf(why, why_len, "fence %u is %s", f,
+				 f >= ctx->platform->num_fences ? "not a fence" : "in use");
+			return f >= ctx->platform->num_fences ? -EINVAL : -EBUSY;
+		}
+		taken |= 1u << f;
+		index[i] = f;
+	}
+	return 0;
+}
+
+int gvt_gm_alloc_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu,
+			const struct gvt_vgpu_placement *at, char *why,
+			size_t why_len)
 {
 	const struct gvt_type_desc *type = vgpu->type;
 	uint64_t low_size = type->low_gm_mib * MiB;
 	uint64_t high_size = type->high_gm_mib * MiB;
-	struct gap_summary low = region_gaps(&ctx->low_gm, low_size);
-	struct gap_summary high = region_gaps(&ctx->high_gm, high_size);
-	unsigned int got = 0;
+	uint32_t fences[GVT_FENCES_PER_VGPU_MAX];
+	uint64_t low, high;
+	int ret;
 
-	if (low.first_fit == UINT64_MAX || high.first_fit == UINT64_MAX ||
-	    fences_free(ctx) < type->fences)
-		return -ENOSPC;
+	ret = place_slice(&ctx->low_gm, low_size,
+			  at ? at->aperture_base : GVT_PLACE_ANY, &low, why, why_len);
+	if (!ret)
+		ret = place_slice(&ctx->high_gm, high_size,
+				  at ? at->hidden_base : GVT_PLACE_ANY, &high, why,
+				  why_len);
+	if (!ret)
+		ret = place_fences(ctx, type->fences, at, fences, why, why_len);
+	if (ret)
+		return ret;
 
-	region_insert(&ctx->low_gm, low.first_fit, low_size);
-	region_insert(&ctx->high_gm, high.first_fit, high_size);
-	vgpu->low_gm = (struct gvt_gm_extent){ low.first_fit, low_size };
-	vgpu->high_gm = (struct gvt_gm_extent){ high.first_fit, high_size };
-
-	/* The lowest free fences, so fence numbering is as deterministic as
-	 * GM addresses. */
-	for (uint32_t i = 0; i < ctx->platform->num_fences && got < type->fences;
-	     i++) {
-		if (ctx->fence_used & (1u << i))
-			continue;
-		ctx->fence_used |= 1u << i;
-		vgpu->fence_index[got++] = i;
+	region_insert(&ctx->low_gm, low, low_size);
+	region_insert(&ctx->high_gm, high, high_size);
+	vgpu->low_gm = (struct gvt_gm_extent){ low, low_size };
+	vgpu->high_gm = (struct gvt_gm_extent){ high, high_size };
+	for (uint32_t i = 0; i < type->fences; i++) {
+		ctx->fence_used |= 1u << fences[i];
+		vgpu->fence_index[i] = fences[i];
 	}
-	vgpu->fence_count = got;
+	vgpu->fence_count = type->fences;
 	return 0;
 }
 

@@ -207,6 +207,8 @@ int gvt_vgpu_cfg_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 		return -EINVAL;
 	memcpy(buf, &vgpu->cfg.data[offset], len);
 	vgpu->stats.cfg_reads++;
+	if (vgpu->trace)
+		gvt_trace_io(vgpu, "cr", offset, len, buf);
 	return 0;
 }
 
@@ -222,6 +224,8 @@ int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	cfg = &vgpu->cfg;
 	old_pm = cfg->data[PM_CTRL];
 	vgpu->stats.cfg_writes++;
+	if (vgpu->trace)
+		gvt_trace_io(vgpu, "cw", offset, len, buf);
 
 	for (uint32_t i = 0; i < len; i++) {
 		uint32_t at = offset + i;

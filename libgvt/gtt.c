@@ -339,10 +339,14 @@ static int aperture_access(struct gvt_vgpu *vgpu, const char *what,
 		if (!write)
 			memset(buf, 0, len);
 	}
+	if (write && vgpu->trace)
+		gvt_trace_io(vgpu, "aw", offset, len, buf);
 	if (start < end)
 		ctx->pgpu_ops->gm_access(ctx->pgpu, start,
 					 (uint8_t *)buf + (start - offset),
 					 (size_t)(end - start), write);
+	if (!write && vgpu->trace)
+		gvt_trace_io(vgpu, "ar", offset, len, buf);
 	return 0;
 }
 

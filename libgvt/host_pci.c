@@ -53,7 +53,8 @@ int gvt_host_gpu_scan(struct gvt_host_gpu *out, size_t max, size_t *count)
 	for (struct pci_dev *dev = pacc->devices; dev; dev = dev->next) {
 		const struct gvt_platform_desc *p;
 
-		pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS);
+		pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS |
+				       PCI_FILL_SIZES);
 		if (dev->vendor_id != 0x8086 ||
 		    (dev->device_class >> 8) != PCI_CLASS_DISPLAY)
 			continue;
@@ -65,7 +66,9 @@ int gvt_host_gpu_scan(struct gvt_host_gpu *out, size_t max, size_t *count)
 				.dev = dev->dev,
 				.func = dev->func,
 				.device_id = dev->device_id,
+				.revision = pci_read_byte(dev, PCI_REVISION_ID),
 				.platform = p ? p->id : 0,
+				.aperture_size = (uint64_t)dev->size[2],
 			};
 		}
 		found++;

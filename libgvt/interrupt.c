@@ -9,6 +9,9 @@
  * rises, which is what the guest's handler relies on when it drops the
  * master enable, acks IIRs and raises the enable again.
  */
+#include <errno.h>
+#include <string.h>
+
 #include "cfg_space.h"
 #include "hv.h"
 #include "interrupt.h"
@@ -139,6 +142,8 @@ void gvt_irq_update(struct gvt_vgpu *vgpu)
 		return;
 	}
 	vgpu->stats.msi_injected++;
+	if (vgpu->trace)
+		gvt_trace_msi(vgpu);
 	gvt_vgpu_dbg(vgpu, GVT_DBG_IRQ, "MSI 0x%llx/0x%x",
 		     (unsigned long long)addr, data);
 }
@@ -159,6 +164,22 @@ void gvt_irq_raise(struct gvt_vgpu *vgpu, enum gvt_irq_event event)
 
 /* After the registers were rewritten wholesale (reset): rebuild the cached
  * levels; the output starts low, as after a reset. */
+int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu, const char *event)
+{
+	if (!vgpu)
+		return -EINVAL;
+	for (unsigned int i = 0; event && i < GVT_IRQ_NUM_EVENTS; i++) {
+		if (!strcmp(gvt_irq_events[i].name, event)) {
+			/* A stimulus from outside: a replay needs it too. */
+			if (vgpu->trace)
+				gvt_trace_event(vgpu, event);
+			gvt_irq_raise(vgpu, (enum gvt_irq_event)i);
+			return 0;
+		}
+	}
+	return gvt_vgpu_misuse(vgpu, "no interrupt event '%s'", event ? event : "(null)");
+}
+
 void gvt_irq_reset(struct gvt_vgpu *vgpu)
 {
 	vgpu->irq.line = false;

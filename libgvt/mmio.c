@@ -134,12 +134,14 @@ int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
 
 		memcpy(buf, &v, 4);
 		vgpu->stats.mmio_reads++;
-		return 0;
+	} else {
+		if (!bar_access_ok(vgpu, "mmio read", offset, buf, len,
+				   GVT_BAR0_SIZE, true))
+			return -EINVAL;
+		bar0_access(vgpu, (uint32_t)offset, buf, len, false);
 	}
-	if (!bar_access_ok(vgpu, "mmio read", offset, buf, len, GVT_BAR0_SIZE,
-			   true))
-		return -EINVAL;
-	bar0_access(vgpu, (uint32_t)offset, buf, len, false);
+	if (unlikely(vgpu->trace))
+		gvt_trace_io(vgpu, "r", offset, len, buf);
 	return 0;
 }
 
@@ -150,6 +152,10 @@ int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
 		uint32_t v;
 
 		memcpy(&v, buf, 4);
+		/* Recorded before it takes effect, so the line precedes any
+		 * MSI the write causes. */
+		if (unlikely(vgpu->trace))
+			gvt_trace_io(vgpu, "w", offset, len, buf);
 		mmio_write_dword(vgpu, (uint32_t)offset, v);
 		vgpu->stats.mmio_writes++;
 		return 0;
@@ -157,6 +163,8 @@ int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
 	if (!bar_access_ok(vgpu, "mmio write", offset, buf, len,
 			   GVT_BAR0_SIZE, true))
 		return -EINVAL;
+	if (unlikely(vgpu->trace))
+		gvt_trace_io(vgpu, "w", offset, len, buf);
 	/* Only read through: gtt.c and the register path take const data. */
 	bar0_access(vgpu, (uint32_t)offset, (uint8_t *)buf, len, true);
 	return 0;

@@ -158,6 +158,8 @@ int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
 				       "page write: gpa 0x%llx size %u must be 1..4096 bytes within one page",
 				       (unsigned long long)gpa, len);
 	vgpu->stats.page_writes++;
+	if (vgpu->trace)
+		gvt_trace_memory_write(vgpu, gpa, buf, len);
 	/* Perform the write first: handlers re-read guest memory, as the
 	 * shadowing code does for KVM's already-performed writes. */
 	ret = gvt_hv_write_gpa(vgpu, gpa, buf, len);

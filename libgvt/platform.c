@@ -30,6 +30,7 @@ static const uint16_t skl_gt2_device_ids[] = {
 
 const struct gvt_platform_desc gvt_platform_skl = {
 	.name = "Skylake GT2",
+	.trace_name = "skl",
 	.id = GVT_PLATFORM_SKL,
 	.platform_mask = D_SKL,
 	.vendor_id = 0x8086,

@@ -41,6 +41,7 @@ struct gvt_type_desc {
 
 struct gvt_platform_desc {
 	const char *name;		/* "Skylake GT2" */
+	const char *trace_name;		/* "skl": its name in traces and gvtctl */
 	enum gvt_platform id;
 	uint16_t platform_mask;		/* D_* bit rows must carry to apply */
 

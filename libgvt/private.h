@@ -147,6 +147,8 @@ struct gvt_vgpu {
 	struct gvt_page_track_table page_track;
 	uint32_t io_index;			/* BAR4 MMIO_INDEX */
 
+	struct gvt_trace_rec *trace;		/* NULL: not recording */
+
 	bool failsafe;
 	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];
 	unsigned int guest_errs_logged;		/* since reset; see gvt_vgpu_guest_err() */
@@ -177,7 +179,9 @@ const struct gvt_type_desc *gvt_type_find(const struct gvt_ctx *ctx,
 void gvt_gm_init(struct gvt_ctx *ctx);
 int gvt_gm_admit_locked(struct gvt_ctx *ctx, const struct gvt_type_desc *type,
 			char *why, size_t why_len);
-int gvt_gm_alloc_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu);
+int gvt_gm_alloc_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu,
+			const struct gvt_vgpu_placement *at, char *why,
+			size_t why_len);
 void gvt_gm_free_locked(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu);
 uint32_t gvt_gm_avail_instances_locked(const struct gvt_ctx *ctx,
 				       const struct gvt_type_desc *type);
@@ -210,6 +214,16 @@ void gvt_ggtt_flush(struct gvt_vgpu *vgpu);
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);
 void gvt_pvinfo_reset(struct gvt_vgpu *vgpu);
 void gvt_pvinfo_fini(struct gvt_vgpu *vgpu);
+
+/* trace.c: recording, called only while vgpu->trace is set */
+void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,
+		  uint32_t size, const void *data);
+void gvt_trace_memory_write(struct gvt_vgpu *vgpu, uint64_t gpa,
+			    const void *data, uint32_t len);
+void gvt_trace_msi(struct gvt_vgpu *vgpu);
+void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name);
+void gvt_trace_reset(struct gvt_vgpu *vgpu);
+void gvt_trace_fini(struct gvt_vgpu *vgpu);
 
 /* handlers.c */
 void gvt_engines_reset(struct gvt_vgpu *vgpu, uint32_t engine_mask);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cfg_space.h"
 #include "hv.h"
@@ -66,28 +67,37 @@ static int check_hv_ops(struct gvt_ctx *ctx, const struct gvt_hv_ops *ops)
 	return 0;
 }
 
-/* Reserve an id and resources for @vgpu, or say which resource is short. */
-static int claim_resources(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu)
+/* Reserve an id and resources for @vgpu, or say which resource is short
+ * or which requested place is taken. */
+static int claim_resources(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu,
+			   const struct gvt_vgpu_placement *at)
 {
-	char why[256];
+	char why[256] = "";
 	int ret;
 
 	pthread_mutex_lock(&ctx->lock);
 	ret = gvt_gm_admit_locked(ctx, vgpu->type, why, sizeof(why));
-	if (ret) {
-		pthread_mutex_unlock(&ctx->lock);
-		gvt_err(ctx, "cannot create a %s vGPU: %s", vgpu->type->name,
-			why);
-		return ret;
+	if (!ret && at && at->id) {
+		if (at->id > ctx->platform->max_vgpus || ctx->vgpus[at->id]) {
+			snprintf(why, sizeof(why), "vGPU id %u is %s", at->id,
+				 at->id > ctx->platform->max_vgpus ? "out of range" : "in use");
+			ret = at->id > ctx->platform->max_vgpus ? -EINVAL : -EBUSY;
+		}
+		vgpu->id = at->id;
+	} else if (!ret) {
+		for (vgpu->id = 1; ctx->vgpus[vgpu->id]; vgpu->id++)
+			;
 	}
-	for (vgpu->id = 1; ctx->vgpus[vgpu->id]; vgpu->id++)
-		;
-	ret = gvt_gm_alloc_locked(ctx, vgpu);
+	if (!ret)
+		ret = gvt_gm_alloc_locked(ctx, vgpu, at, why, sizeof(why));
 	if (!ret) {
 		ctx->vgpus[vgpu->id] = vgpu;
 		ctx->num_vgpus++;
 	}
 	pthread_mutex_unlock(&ctx->lock);
+	if (ret)
+		gvt_err(ctx, "cannot create a %s vGPU: %s", vgpu->type->name,
+			why);
 	return ret;
 }
 
@@ -121,6 +131,14 @@ static void reset_state(struct gvt_vgpu *vgpu)
 int gvt_vgpu_create(struct gvt_ctx *ctx, const char *type_name,
 		    const struct gvt_hv_ops *ops, void *hv,
 		    struct gvt_vgpu **out)
+{
+	return gvt_vgpu_create_placed(ctx, type_name, NULL, ops, hv, out);
+}
+
+int gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
+			   const struct gvt_vgpu_placement *at,
+			   const struct gvt_hv_ops *ops, void *hv,
+			   struct gvt_vgpu **out)
 {
 	const struct gvt_type_desc *type;
 	struct gvt_vgpu *vgpu;
@@ -157,7 +175,7 @@ int gvt_vgpu_create(struct gvt_ctx *ctx, const char *type_name,
 		goto out_free_vgpu;
 	}
 
-	ret = claim_resources(ctx, vgpu);
+	ret = claim_resources(ctx, vgpu, at);
 	if (ret)
 		goto out_free_vreg;
 	ret = gvt_ggtt_init(vgpu);
@@ -191,6 +209,7 @@ void gvt_vgpu_destroy(struct gvt_vgpu *vgpu)
 	if (!vgpu)
 		return;
 	ctx = vgpu->ctx;
+	gvt_trace_fini(vgpu);
 	gvt_page_track_remove_all(vgpu);
 	gvt_ggtt_fini(vgpu);
 	gvt_fences_reset(vgpu);
@@ -205,9 +224,44 @@ int gvt_vgpu_reset(struct gvt_vgpu *vgpu)
 {
 	if (!vgpu)
 		return -EINVAL;
+	if (vgpu->trace)
+		gvt_trace_reset(vgpu);
 	reset_state(vgpu);
 	vgpu->stats.resets++;
 	gvt_vgpu_info(vgpu, "reset");
+	return 0;
+}
+
+/* Workloads submitted and not yet completed. Nothing executes them until
+ * the execution stage arrives, so every complete ELSP submission counts. */
+static uint64_t pending_workloads(const struct gvt_vgpu *vgpu)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < vgpu->ctx->platform->num_engines; i++)
+		n += vgpu->engine[i].elsp_submissions;
+	return n;
+}
+
+int gvt_vgpu_wait_idle(struct gvt_vgpu *vgpu, unsigned int timeout_ms)
+{
+	struct timespec start, now, pause = { 0, 1000000 };
+
+	if (!vgpu)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (pending_workloads(vgpu)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+			    (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    (long)timeout_ms) {
+			gvt_vgpu_err(vgpu, "%llu workload(s) still pending after %u ms",
+				     (unsigned long long)pending_workloads(vgpu),
+				     timeout_ms);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&pause, NULL);
+	}
 	return 0;
 }
 

@@ -265,6 +265,52 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_create(struct gvt_ctx *ctx,
 					      const struct gvt_hv_ops *ops,
 					      void *hv, struct gvt_vgpu **out);
 
+/** GVT_FENCES_PER_VGPU_MAX - the most fence registers one vGPU owns. */
+#define GVT_FENCES_PER_VGPU_MAX 4
+
+/** GVT_PLACE_ANY - in struct gvt_vgpu_placement: let first fit choose. */
+#define GVT_PLACE_ANY UINT64_MAX
+
+/**
+ * struct gvt_vgpu_placement - where a vGPU must go (see docs/allocation.md).
+ * @id: vGPU id 1 .. 7, or 0 for the lowest free one.
+ * @aperture_base: GM address of the aperture slice, or GVT_PLACE_ANY.
+ * @hidden_base: GM address of the hidden slice, or GVT_PLACE_ANY.
+ * @fence_count: 0 for the lowest free fences; otherwise the type's fence
+ *	count, with the physical fences in @fence_index.
+ * @fence_index: physical fence behind guest fence i.
+ *
+ * A guest sees host GM addresses (ballooning), so recreating a vGPU for the
+ * same guest state, as a trace replay or a migration target does, needs
+ * the same slices.
+ */
+struct gvt_vgpu_placement {
+	uint32_t id;
+	uint64_t aperture_base;
+	uint64_t hidden_base;
+	uint32_t fence_count;
+	uint32_t fence_index[GVT_FENCES_PER_VGPU_MAX];
+};
+
+/**
+ * gvt_vgpu_create_placed() - create a vGPU of a type at a given placement.
+ * @ctx: the physical GPU.
+ * @type_name: a type name from gvt_ctx_get_type().
+ * @at: the placement; NULL behaves as gvt_vgpu_create().
+ * @ops: the shim's hypervisor operations (as for gvt_vgpu_create()).
+ * @hv: the shim's handle.
+ * @out: receives the vGPU.
+ *
+ * Return: as gvt_vgpu_create(), and -EBUSY if the requested id, slices or
+ * fences are taken, or -EINVAL if they do not fit the GPU (the log line
+ * says which).
+ */
+GVT_EXPORT GVT_MUST_CHECK int
+gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
+		       const struct gvt_vgpu_placement *at,
+		       const struct gvt_hv_ops *ops, void *hv,
+		       struct gvt_vgpu **out);
+
 /**
  * gvt_vgpu_destroy() - destroy a vGPU and return its resources.
  * @vgpu: the vGPU, or NULL (ignored).
@@ -422,6 +468,73 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_page_write(struct gvt_vgpu *vgpu,
 						  uint64_t gpa, const void *buf,
 						  uint32_t len);
 
+/**
+ * gvt_vgpu_trace_start() - record the vGPU's accesses as a gvt-trace.
+ * @vgpu: the vGPU.
+ * @path: file to write (created or truncated, mode 0600; a symlink is
+ *	refused).
+ *
+ * From now on every access forwarded to this vGPU is written to @path in
+ * the format of docs/trace-format.md, with read values, MSIs and resets,
+ * until gvt_vgpu_trace_stop() or destroy. The trace replays faithfully
+ * with `gvtctl replay` when recording starts before the guest first
+ * touches the vGPU.
+ *
+ * Return: 0, -EBUSY if already recording, or the -errno of creating @path.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu,
+						   const char *path);
+
+/**
+ * gvt_vgpu_trace_stop() - stop recording and close the trace file.
+ * @vgpu: the vGPU.
+ *
+ * Return: 0, -ENOENT if not recording, or -errno if the file could not be
+ * completed.
+ */
+GVT_EXPORT int gvt_vgpu_trace_stop(struct gvt_vgpu *vgpu);
+
+/**
+ * gvt_vgpu_tracing() - is the vGPU being recorded?
+ * @vgpu: the vGPU.
+ *
+ * Return: true while a trace is being written.
+ */
+GVT_EXPORT bool gvt_vgpu_tracing(const struct gvt_vgpu *vgpu);
+
+/**
+ * gvt_vgpu_raise_event() - raise a virtual interrupt event, as the GPU
+ * would.
+ * @vgpu: the vGPU.
+ * @event: the event's name, for example "rcs-user-interrupt",
+ *	"bcs-context-switch", "pipe-a-vblank" or "pch-port-d-hotplug" (the
+ *	list is docs/trace-format.md's).
+ *
+ * The event latches into its bank's IIR unless masked there, and an MSI
+ * follows if the interrupt output rises. For device models that emulate a
+ * part of the GPU outside libgvt, and for test traces (the trace format's
+ * event line).
+ *
+ * Return: 0, or -EINVAL for an unknown event.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu,
+						   const char *event);
+
+/**
+ * gvt_vgpu_wait_idle() - wait until every workload the guest submitted has
+ * completed.
+ * @vgpu: the vGPU.
+ * @timeout_ms: how long to wait.
+ *
+ * Until the execution stage exists the sim GPU runs nothing, so any
+ * submission stays pending and this times out.
+ *
+ * Return: 0 if idle, -ETIMEDOUT if work is still pending after @timeout_ms,
+ * -EINVAL for a NULL @vgpu.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_wait_idle(struct gvt_vgpu *vgpu,
+						 unsigned int timeout_ms);
+
 /** GVT_BAR_MEM64 - a 64-bit memory BAR. */
 #define GVT_BAR_MEM64 (1u << 0)
 /** GVT_BAR_PREFETCH - a prefetchable memory BAR. */
@@ -438,9 +551,6 @@ struct gvt_bar_info {
 	uint64_t size;
 	uint32_t flags;
 };
-
-/** GVT_FENCES_PER_VGPU_MAX - the most fence registers one vGPU owns. */
-#define GVT_FENCES_PER_VGPU_MAX 4
 
 /** GVT_FAILSAFE_REASON_MAX - room for a failsafe reason. */
 #define GVT_FAILSAFE_REASON_MAX 160
@@ -548,6 +658,96 @@ struct gvt_vgpu_stats {
 GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu,
 						 struct gvt_vgpu_stats *out);
 
+/** struct gvt_ctl - a control server for gvtctl (opaque). */
+struct gvt_ctl;
+
+/**
+ * struct gvt_ctl_ops - what the embedding program lets gvtctl do beyond
+ * inspecting. Both are optional; without them those requests are refused.
+ * @vgpu_create: create a vGPU of @type the way the program creates its
+ *	vGPUs (with its own hypervisor ops) and store it in *@out.
+ *	Return: 0 or -errno.
+ * @vgpu_destroy: destroy @vgpu and drop the program's references to it.
+ *	Return: 0 or -errno.
+ */
+struct gvt_ctl_ops {
+	int (*vgpu_create)(void *opaque, const char *type,
+			   struct gvt_vgpu **out);
+	int (*vgpu_destroy)(void *opaque, struct gvt_vgpu *vgpu);
+};
+
+/**
+ * struct gvt_ctl_params - options of gvt_ctl_serve(); all may be zero.
+ * @mode: permissions of the socket file; 0 means 0600.
+ * @ops: create/destroy on request, or NULL.
+ * @opaque: passed to @ops.
+ */
+struct gvt_ctl_params {
+	uint32_t mode;
+	const struct gvt_ctl_ops *ops;
+	void *opaque;
+};
+
+/**
+ * gvt_ctl_serve() - serve the control protocol on a UNIX socket.
+ * @ctx: the physical GPU whose vGPUs gvtctl may inspect and manage.
+ * @path: the socket to create, or NULL for gvt_ctl_default_path(). Its
+ *	directory is created (mode 0700) if missing; a stale socket left by a
+ *	dead process is replaced, a live one is not.
+ * @params: options, or NULL for the defaults.
+ * @out: receives the server.
+ *
+ * The server does nothing on its own: the program polls gvt_ctl_fd() and
+ * calls gvt_ctl_dispatch(), from the thread that drives the context's
+ * vGPUs (or while it otherwise holds them still), so that requests never
+ * race the guest's accesses. The protocol is docs/control-protocol.md.
+ *
+ * Return: 0, -EADDRINUSE if another process serves @path, -ENAMETOOLONG,
+ * or the -errno of creating the socket.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_ctl_serve(struct gvt_ctx *ctx,
+					    const char *path,
+					    const struct gvt_ctl_params *params,
+					    struct gvt_ctl **out);
+
+/**
+ * gvt_ctl_fd() - the descriptor to poll for readability.
+ * @ctl: the server.
+ *
+ * Return: a file descriptor that becomes readable when gvt_ctl_dispatch()
+ * has work.
+ */
+GVT_EXPORT int gvt_ctl_fd(const struct gvt_ctl *ctl);
+
+/**
+ * gvt_ctl_dispatch() - serve what is pending, without blocking.
+ * @ctl: the server.
+ *
+ * Accepts clients, answers complete requests and writes what the socket
+ * takes. A client that sends garbage gets an error reply; one that goes
+ * away mid-request is forgotten.
+ *
+ * Return: the number of requests answered, or -errno if the server itself
+ * failed.
+ */
+GVT_EXPORT int gvt_ctl_dispatch(struct gvt_ctl *ctl);
+
+/**
+ * gvt_ctl_close() - stop serving: close every client and remove the socket.
+ * @ctl: the server, or NULL.
+ */
+GVT_EXPORT void gvt_ctl_close(struct gvt_ctl *ctl);
+
+/**
+ * gvt_ctl_default_path() - where servers listen and gvtctl connects by
+ * default: $XDG_RUNTIME_DIR/gvt/gvt.sock, or /run/gvt/gvt.sock.
+ * @buf: receives the path.
+ * @len: size of @buf.
+ *
+ * Return: 0, or -ENAMETOOLONG.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_ctl_default_path(char *buf, size_t len);
+
 /**
  * struct gvt_host_gpu - an Intel display device found on the host's PCI bus.
  * @domain: PCI domain.
@@ -555,7 +755,9 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu,
  * @dev: PCI device.
  * @func: PCI function.
  * @device_id: PCI device ID (the vendor is always 0x8086).
+ * @revision: PCI revision ID.
  * @platform: the libgvt platform that describes it, or 0 if none does.
+ * @aperture_size: bytes of BAR2 (the aperture), 0 if unknown.
  */
 struct gvt_host_gpu {
 	uint16_t domain;
@@ -563,7 +765,9 @@ struct gvt_host_gpu {
 	uint8_t dev;
 	uint8_t func;
 	uint16_t device_id;
+	uint8_t revision;
 	enum gvt_platform platform;
+	uint64_t aperture_size;
 };
 
 /**

@@ -224,6 +224,68 @@ START_TEST(test_aperture_gm_unknown_type)
 }
 END_TEST
 
+START_TEST(test_aperture_gm_placed_creation)
+{
+	struct gvt_vgpu_placement at = {
+		.id = 5,
+		.aperture_base = 512 * MiB,
+		.hidden_base = 2048 * MiB,
+		.fence_count = 4,
+		.fence_index = { 31, 30, 9, 12 },
+	};
+	struct mock_hv *hv1, *hv2;
+	struct gvt_vgpu *a = NULL, *b = NULL;
+	struct gvt_vgpu_info info;
+
+	ck_assert_int_eq(mock_hv_create(TEST_RAM_SIZE, &hv1), 0);
+	ck_assert_int_eq(mock_hv_create(TEST_RAM_SIZE, &hv2), 0);
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_4", &at, &mock_hv_ops, hv1, &a), 0);
+	info = t_info(a);
+	ck_assert_uint_eq(info.id, 5);
+	ck_assert_uint_eq(info.aperture_base, 512 * MiB);
+	ck_assert_uint_eq(info.hidden_base, 2048 * MiB);
+	ck_assert_uint_eq(info.fence_index[0], 31);
+	ck_assert_uint_eq(info.fence_index[2], 9);
+	ck_assert_uint_eq(mmio_r32(a, 0x7800c), 5);	/* PVINFO vgt_id */
+
+	/* Taken places are refused, and the log says which. */
+	t_log_clear();
+	at.id = 0;
+	at.aperture_base = 576 * MiB;	/* overlaps [512, 640) */
+	at.hidden_base = GVT_PLACE_ANY;
+	at.fence_count = 0;
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", &at, &mock_hv_ops, hv2, &b), -EBUSY);
+	ck_assert(t_log_has("aperture slice [0x24000000, 0x28000000) is outside the aperture region or in use"));
+	at.aperture_base = GVT_PLACE_ANY;
+	at.id = 5;
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", &at, &mock_hv_ops, hv2, &b), -EBUSY);
+	ck_assert(t_log_has("vGPU id 5 is in use"));
+	at.id = 0;
+	at.fence_count = 4;
+	at.fence_index[0] = 9;
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", &at, &mock_hv_ops, hv2, &b), -EBUSY);
+	ck_assert(t_log_has("fence 9 is in use"));
+	at.fence_count = 0;
+	at.hidden_base = 100 * MiB;		/* in the aperture, not hidden GM */
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", &at, &mock_hv_ops, hv2, &b), -EBUSY);
+	at.hidden_base = 3000 * MiB + 1;
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", &at, &mock_hv_ops, hv2, &b), -EINVAL);
+	at.id = 9;
+	at.hidden_base = GVT_PLACE_ANY;
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", &at, &mock_hv_ops, hv2, &b), -EINVAL);
+	ck_assert_ptr_null(b);
+	/* Nothing leaked from the refusals: first fit still starts at 128. */
+	ck_assert_int_eq(gvt_vgpu_create_placed(t_ctx, "GVTg_V5_8", NULL, &mock_hv_ops, hv2, &b), 0);
+	ck_assert_uint_eq(t_info(b).aperture_base, 128 * MiB);
+	ck_assert_uint_eq(t_info(b).id, 1);
+	ck_assert_uint_eq(t_info(b).fence_index[0], 4);
+	gvt_vgpu_destroy(a);
+	gvt_vgpu_destroy(b);
+	mock_hv_destroy(hv1);
+	mock_hv_destroy(hv2);
+}
+END_TEST
+
 Suite *aperture_gm_suite(void)
 {
 	Suite *s = suite_create("aperture_gm");
@@ -238,6 +300,7 @@ Suite *aperture_gm_suite(void)
 	tcase_add_test(tc, test_aperture_gm_refusal_lists_every_short_resource);
 	tcase_add_test(tc, test_aperture_gm_fragmentation_is_explained);
 	tcase_add_test(tc, test_aperture_gm_unknown_type);
+	tcase_add_test(tc, test_aperture_gm_placed_creation);
 	suite_add_tcase(s, tc);
 	return s;
 }

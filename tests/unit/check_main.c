@@ -10,10 +10,11 @@
 int main(void)
 {
 	Suite *(*const suites[])(void) = {
-		aperture_gm_suite, cfg_space_suite, gtt_suite,
-		host_pci_suite,	   interrupt_suite, log_suite,
-		mmio_suite,	   page_track_suite, pvinfo_suite,
-		regs_suite,	   vgpu_suite,
+		aperture_gm_suite, cfg_space_suite, ctl_suite,
+		gtt_suite,	   host_pci_suite,  interrupt_suite,
+		log_suite,	   mmio_suite,	    page_track_suite,
+		pvinfo_suite,	   regs_suite,	    trace_suite,
+		vgpu_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

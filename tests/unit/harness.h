@@ -66,6 +66,7 @@ void t_enable_msi(struct gvt_vgpu *vgpu, uint32_t addr, uint16_t data);
 /* Suites. */
 Suite *aperture_gm_suite(void);
 Suite *cfg_space_suite(void);
+Suite *ctl_suite(void);
 Suite *gtt_suite(void);
 Suite *host_pci_suite(void);
 Suite *interrupt_suite(void);
@@ -74,6 +75,7 @@ Suite *mmio_suite(void);
 Suite *page_track_suite(void);
 Suite *pvinfo_suite(void);
 Suite *regs_suite(void);
+Suite *trace_suite(void);
 Suite *vgpu_suite(void);
 
 #endif /* GVT_TEST_HARNESS_H */

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Recording a vGPU's accesses as a gvt-trace (docs/trace-format.md), so a
+ * guest's behaviour, once seen, can be replayed and checked without a VM
+ * (gvtctl replay). Every access the device model forwards is written with
+ * the value read or written; MSIs become msi lines, device resets reset
+ * lines. The trace always calls its vGPU 1, and its vgpu line carries the
+ * placement (id, slices, fences) so a replay sees the same GM addresses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+struct gvt_trace_rec {
+	FILE *file;		/* buffered; closed by stop */
+	uint32_t msis;		/* delivered since the last msi line */
+};
+
+#define TRACE_ID 1
+
+static void trace_failed(struct gvt_vgpu *vgpu)
+{
+	gvt_vgpu_err(vgpu, "trace: write failed (%s); recording stopped",
+		     strerror(errno));
+	fclose(vgpu->trace->file);
+	free(vgpu->trace);
+	vgpu->trace = NULL;
+}
+
+static void flush_msis(struct gvt_vgpu *vgpu)
+{
+	struct gvt_trace_rec *t = vgpu->trace;
+
+	if (!t->msis)
+		return;
+	if (fprintf(t->file, "msi %u %u\n", TRACE_ID, t->msis) < 0) {
+		trace_failed(vgpu);
+		return;
+	}
+	t->msis = 0;
+}
+
+int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu, const char *path)
+{
+	struct gvt_trace_rec *t;
+	int fd;
+
+	if (!vgpu)
+		return -EINVAL;
+	if (!path)
+		return gvt_vgpu_misuse(vgpu, "trace: NULL path");
+	if (vgpu->trace) {
+		gvt_vgpu_err(vgpu, "trace: already recording");
+		return -EBUSY;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0 || !(t->file = fdopen(fd, "w"))) {
+		int err = -errno;
+
+		gvt_vgpu_err(vgpu, "trace: cannot write %s: %s", path,
+			     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(t);
+		return err;
+	}
+	fprintf(t->file,
+		"gvt-trace 1\n"
+		"# recorded by libgvt %s from vgpu%u\n"
+		"platform %s\n"
+		"aperture %llu\n"
+		"vgpu %u %s id=%u aperture=0x%llx hidden=0x%llx fences=",
+		gvt_version(), vgpu->id, vgpu->ctx->platform->trace_name,
+		(unsigned long long)(vgpu->ctx->aperture_size / MiB), TRACE_ID,
+		vgpu->type->name, vgpu->id,
+		(unsigned long long)vgpu->low_gm.start,
+		(unsigned long long)vgpu->high_gm.start);
+	for (uint32_t i = 0; i < vgpu->fence_count; i++)
+		fprintf(t->file, "%s%u", i ? "," : "", vgpu->fence_index[i]);
+	if (fprintf(t->file, "\n") < 0) {
+		vgpu->trace = t;
+		trace_failed(vgpu);
+		return -EIO;
+	}
+	vgpu->trace = t;
+	gvt_vgpu_info(vgpu, "trace: recording to %s", path);
+	return 0;
+}
+
+int gvt_vgpu_trace_stop(struct gvt_vgpu *vgpu)
+{
+	int ret = 0;
+
+	if (!vgpu)
+		return -EINVAL;
+	if (!vgpu->trace)
+		return -ENOENT;
+	flush_msis(vgpu);
+	if (!vgpu->trace)
+		return -EIO;
+	if (fclose(vgpu->trace->file)) {
+		ret = -errno;
+		gvt_vgpu_err(vgpu, "trace: closing failed: %s", strerror(errno));
+	}
+	free(vgpu->trace);
+	vgpu->trace = NULL;
+	gvt_vgpu_info(vgpu, "trace: stopped");
+	return ret;
+}
+
+bool gvt_vgpu_tracing(const struct gvt_vgpu *vgpu)
+{
+	return vgpu->trace != NULL;
+}
+
+void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,
+		  uint32_t size, const void *data)
+{
+	uint64_t value = 0;
+
+	flush_msis(vgpu);
+	if (!vgpu->trace)
+		return;
+	memcpy(&value, data, size < 8 ? size : 8);
+	if (fprintf(vgpu->trace->file, "%s %u 0x%llx %u 0x%llx\n", op,
+		    TRACE_ID, (unsigned long long)offset, size,
+		    (unsigned long long)value) < 0)
+		trace_failed(vgpu);
+}
+
+/* A write of any length becomes naturally aligned pieces of 1-8 bytes. */
+void gvt_trace_memory_write(struct gvt_vgpu *vgpu, uint64_t gpa,
+			    const void *data, uint32_t len)
+{
+	const uint8_t *p = data;
+
+	while (len && vgpu->trace) {
+		uint32_t n = 8;
+
+		while (n > len || (gpa & (n - 1)))
+			n /= 2;
+		gvt_trace_io(vgpu, "mw", gpa, n, p);
+		gpa += n;
+		p += n;
+		len -= n;
+	}
+}
+
+void gvt_trace_msi(struct gvt_vgpu *vgpu)
+{
+	vgpu->trace->msis++;
+}
+
+void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name)
+{
+	flush_msis(vgpu);
+	if (vgpu->trace &&
+	    fprintf(vgpu->trace->file, "event %u %s\n", TRACE_ID, name) < 0)
+		trace_failed(vgpu);
+}
+
+void gvt_trace_reset(struct gvt_vgpu *vgpu)
+{
+	flush_msis(vgpu);
+	if (vgpu->trace && fprintf(vgpu->trace->file, "reset %u\n", TRACE_ID) < 0)
+		trace_failed(vgpu);
+}
+
+void gvt_trace_fini(struct gvt_vgpu *vgpu)
+{
+	if (vgpu->trace)
+		(void)gvt_vgpu_trace_stop(vgpu);
+}
