@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +149,150 @@ static int demo_aperture(uint32_t aperture_mib)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * --serve: keep a GPU alive and serve the control socket, so gvtctl can
+ * list, create, inspect, trace and destroy vGPUs. Each vGPU created on
+ * request gets its own mock guest, which does what a driver does first:
+ * reads PVINFO, enables MSI and interrupts, maps pages in the GGTT and
+ * programs a fence.
+ */
+struct served {
+	struct gvt_vgpu *vgpu;
+	struct mock_hv *hv;
+};
+
+static struct served served[MAX_VGPUS];
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int w32(struct gvt_vgpu *vgpu, uint64_t off, uint32_t v)
+{
+	return gvt_vgpu_mmio_write(vgpu, off, &v, 4);
+}
+
+static int guest_first_steps(struct gvt_vgpu *vgpu)
+{
+	struct gvt_vgpu_info info;
+	uint64_t magic, pte;
+	uint32_t v = 0;
+	int ret;
+
+	ret = gvt_vgpu_get_info(vgpu, &info);
+	ret = ret ? ret : gvt_vgpu_mmio_read(vgpu, 0x78000, &magic, 8);
+	v = 0xfee00000;
+	ret = ret ? ret : gvt_vgpu_cfg_write(vgpu, 0xb0, &v, 4);
+	v = 0x4041;
+	ret = ret ? ret : gvt_vgpu_cfg_write(vgpu, 0xb4, &v, 2);
+	v = 1;
+	ret = ret ? ret : gvt_vgpu_cfg_write(vgpu, 0xae, &v, 2);
+	v = 0x0006;
+	ret = ret ? ret : gvt_vgpu_cfg_write(vgpu, 0x04, &v, 2);
+	ret = ret ? ret : w32(vgpu, 0x44304, ~0x101u);	/* GT0 IMR */
+	ret = ret ? ret : w32(vgpu, 0x4430c, 0x101);	/* GT0 IER */
+	ret = ret ? ret : w32(vgpu, 0x44200, 0x80000000);	/* master on */
+	for (uint32_t i = 0; i < 16 && !ret; i++) {
+		pte = (uint64_t)(0x100 + i) << 12 | 1;
+		ret = gvt_vgpu_mmio_write(vgpu, (8u << 20) + (info.aperture_base >> 12) * 8 + i * 8,
+					  &pte, 8);
+	}
+	ret = ret ? ret : w32(vgpu, 0x100004, (uint32_t)info.aperture_base + 0xf000);
+	ret = ret ? ret : w32(vgpu, 0x100000, (uint32_t)info.aperture_base | 1);
+	return ret;
+}
+
+static int serve_create(void *opaque, const char *type, struct gvt_vgpu **out)
+{
+	struct gvt_ctx *ctx = opaque;
+	struct served *s = NULL;
+	int ret;
+
+	for (unsigned int i = 0; i < MAX_VGPUS && !s; i++)
+		if (!served[i].vgpu)
+			s = &served[i];
+	if (!s)
+		return -ENOSPC;
+	ret = mock_hv_create(GUEST_RAM, &s->hv);
+	ret = ret ? ret : gvt_vgpu_create(ctx, type, &mock_hv_ops, s->hv, &s->vgpu);
+	ret = ret ? ret : guest_first_steps(s->vgpu);
+	if (ret) {
+		gvt_vgpu_destroy(s->vgpu);
+		mock_hv_destroy(s->hv);
+		memset(s, 0, sizeof(*s));
+		return ret;
+	}
+	*out = s->vgpu;
+	return 0;
+}
+
+static int serve_destroy(void *opaque, struct gvt_vgpu *vgpu)
+{
+	for (unsigned int i = 0; i < MAX_VGPUS; i++) {
+		if (served[i].vgpu != vgpu)
+			continue;
+		gvt_vgpu_destroy(vgpu);
+		mock_hv_destroy(served[i].hv);
+		memset(&served[i], 0, sizeof(served[i]));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int serve(const char *path)
+{
+	static const struct gvt_ctl_ops ops = {
+		.vgpu_create = serve_create,
+		.vgpu_destroy = serve_destroy,
+	};
+	struct gvt_ctx_params params = {
+		.platform = GVT_PLATFORM_SKL,
+		.backend = GVT_BACKEND_SIM,
+		.aperture_mib = 1024,
+		.log_fn = log_to_stderr,
+		.log_level = verbosity,
+	};
+	struct gvt_ctl_params cp = { .ops = &ops };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct gvt_ctx *ctx;
+	struct gvt_ctl *ctl;
+	char def[256];
+	int ret;
+
+	ret = gvt_ctx_create(&params, &ctx);
+	if (ret)
+		return ret;
+	cp.opaque = ctx;
+	ret = gvt_ctl_serve(ctx, path, &cp, &ctl);
+	if (ret) {
+		gvt_ctx_destroy(ctx);
+		return ret;
+	}
+	if (!path && !gvt_ctl_default_path(def, sizeof(def)))
+		path = def;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	printf("gvt-demo: serving %s (Skylake GT2 on pgpu/sim, 1024 MiB aperture); Ctrl-C stops\n",
+	       path);
+	fflush(stdout);
+	while (!stop) {
+		struct pollfd p = { .fd = gvt_ctl_fd(ctl), .events = POLLIN };
+
+		if (poll(&p, 1, 500) > 0 && gvt_ctl_dispatch(ctl) < 0)
+			break;
+	}
+	gvt_ctl_close(ctl);
+	for (unsigned int i = 0; i < MAX_VGPUS; i++)
+		if (served[i].vgpu)
+			serve_destroy(ctx, served[i].vgpu);
+	gvt_ctx_destroy(ctx);
+	printf("gvt-demo: stopped\n");
+	return 0;
+}
+
 static void print_host_gpus(void)
 {
 	struct gvt_host_gpu gpus[4];
@@ -172,18 +319,34 @@ static void print_host_gpus(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: gvt-demo [-a 256|512|1024] [-v]\n"
-		   "  -a MiB   only this aperture size (default: all three)\n"
-		   "  -v       show libgvt's info messages (twice: debug)\n");
+		   "       gvt-demo --serve [SOCKET] [-v]\n"
+		   "  -a MiB          only this aperture size (default: all three)\n"
+		   "  --serve [PATH]  keep a GPU running and serve gvtctl on PATH\n"
+		   "                  (default $XDG_RUNTIME_DIR/gvt/gvt.sock or /run/gvt/gvt.sock)\n"
+		   "  -v              show libgvt's info messages (twice: debug)\n");
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "serve", optional_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static const uint32_t apertures[] = { 256, 512, 1024 };
+	const char *socket_path = NULL;
+	bool serving = false;
 	uint32_t only = 0;
 	int opt, ret = 0;
 
-	while ((opt = getopt(argc, argv, "a:vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:vh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 's':
+			serving = true;
+			socket_path = optarg;
+			if (!socket_path && optind < argc && argv[optind][0] != '-')
+				socket_path = argv[optind++];
+			break;
 		case 'a':
 			only = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
@@ -197,6 +360,12 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (serving) {
+		ret = serve(socket_path);
+		if (ret)
+			fprintf(stderr, "gvt-demo: cannot serve: %s\n", strerror(-ret));
+		return ret ? 1 : 0;
 	}
 	printf("libgvt %s: vGPUs of every type on a software Skylake GT2\n",
 	       gvt_version());

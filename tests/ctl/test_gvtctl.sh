@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every gvtctl verb against a live process: gvt-demo --serve keeps a GPU
+# and serves its control socket; gvtctl drives it and the output is checked.
+set -u
+bin=$1
+work=$(mktemp -d)
+sock=$work/gvt.sock
+server=
+fails=0
+
+cleanup() {
+	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# expect NAME EXIT PATTERN -- ARGS...: run gvtctl, check exit code and output
+expect() {
+	name=$1 want_rc=$2 pattern=$3
+	shift 4
+	out=$("$bin/gvtctl" --socket "$sock" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne "$want_rc" ] || ! printf '%s\n' "$out" | grep -qE -- "$pattern"; then
+		echo "FAIL $name: gvtctl $* -> exit $rc (want $want_rc), expected /$pattern/ in:"
+		printf '%s\n' "$out" | sed 's/^/    /'
+		fails=$((fails + 1))
+	else
+		echo "ok   $name"
+	fi
+}
+
+"$bin/gvt-demo" --serve "$sock" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do
+	[ -S "$sock" ] && break
+	sleep 0.1
+done
+[ -S "$sock" ] || { echo "server did not start:"; cat "$work/server.log"; exit 1; }
+[ "$(stat -c %a "$sock")" = 600 ] || { echo "socket mode is not 0600"; fails=$((fails + 1)); }
+
+expect list-empty 0 '^ID +TYPE +STATE +TRACING$' -- list
+expect create-1 0 '^created vgpu1 \(GVTg_V5_4\)$' -- create GVTg_V5_4
+expect create-2 0 '^created vgpu2 \(GVTg_V5_8\)$' -- create GVTg_V5_8
+expect create-refused 1 'hidden: need 2048 MiB, 1792 MiB free \(short by 256 MiB\)' -- create GVTg_V5_1
+expect create-unknown 1 "unknown vGPU type 'GVTg_V5_3'" -- create GVTg_V5_3
+expect list 0 '^2 +GVTg_V5_8 +running +no$' -- list
+expect list-json 0 '^\{"ok":true,"vgpus":\[\{"id":1,"type":"GVTg_V5_4"' -- list --json
+expect show 0 'aperture: +\[0x8000000, 0x10000000\) +128 MiB' -- show 1
+expect show-fences 0 'fences: +4 5 6 7$' -- show 1
+expect show-guest 0 'GVT-aware yes' -- show 1
+expect show-ggtt 0 '16 pages mapped' -- show 1
+expect show-json 0 '"msi_enabled":true' -- --json show 1
+expect show-missing 1 'no vGPU 7' -- show 7
+expect show-usage 2 'usage: gvtctl show ID' -- show
+expect regs-one 0 '^0x044200  0x80000000 GEN8_MASTER_IRQ$' -- regs 1 0x44200
+expect regs-range 0 '^0x04430c  0x00000101 GEN8_GT_IER\(0\)$' -- regs 1 0x44300-0x4430c
+expect regs-all 0 'GEN6_GDRST' -- regs 1
+expect regs-bad 1 "'0xzz' is not a register offset" -- regs 1 0xzz
+expect gtt 0 '^0x008000000  0x0000000000100001 0x' -- gtt 1
+expect gtt-range 0 '^0x008001000  0x0000000000101001' -- gtt 1 0x8001000-0x8001fff
+expect trace-start 0 "^vgpu1: recording to $work/t.trace\$" -- trace 1 start "$work/t.trace"
+expect trace-again 1 'already recording' -- trace 1 start "$work/t2.trace"
+expect trace-listed 0 '^1 +GVTg_V5_4 +running +yes$' -- list
+expect regs-while-tracing 0 'PVINFO' -- regs 1 0x78000
+expect trace-stop 0 '^vgpu1: recording stopped$' -- trace 1 stop
+expect trace-stop-again 1 'not recording' -- trace 1 stop
+expect trace-replays 0 '^1 passed, 0 failed$' -- replay "$work/t.trace"
+expect destroy 0 '^destroyed vgpu2$' -- destroy 2
+expect destroyed 1 'no vGPU 2' -- show 2
+expect types 0 '^GVTg_V5_8 +64 MiB +384 MiB +4 +2 1024x768 +7$' -- types
+expect types-json 0 '"aperture_mib":256' -- types --aperture 256 --json
+expect doctor 0 '^\[ok  \] libgvt' -- doctor
+expect doctor-json 0 '"check":"kvm"' -- doctor --json
+expect no-server 1 'cannot reach' -- --socket "$work/nobody.sock" list
+expect unknown-verb 2 "unknown verb 'frobnicate'" -- frobnicate
+
+kill "$server"
+wait "$server" 2>/dev/null
+server=
+[ -e "$sock" ] && { echo "FAIL the socket outlived its server"; fails=$((fails + 1)); }
+[ "$fails" -eq 0 ] && echo "all gvtctl verbs behave"
+exit "$fails"

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The trace replayer. A trace is untrusted text: every line is checked
+ * before anything runs, a malformed one stops the trace with its line
+ * number, and nothing in it can make the replayer crash or reach memory
+ * outside the mock guest.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gvt/gvt.h>
+
+#include "mock_hv.h"
+#include "replay.h"
+
+#define MAX_TRACE_VGPUS 8
+#define MAX_WORDS 10
+#define DEFAULT_RAM_MIB 256
+#define MAX_RAM_MIB 4096
+
+struct trace_vgpu {
+	struct gvt_vgpu *vgpu;		/* NULL once destroyed */
+	struct mock_hv *hv;
+	unsigned int msis_seen;		/* MSIs counted by earlier msi lines */
+};
+
+struct replay {
+	struct replay_report *rep;
+	unsigned int line;
+	bool header_seen;
+	char platform[16];
+	uint32_t aperture_mib;
+	struct gvt_ctx *ctx;
+	struct trace_vgpu v[MAX_TRACE_VGPUS + 1];	/* by trace id */
+	unsigned int num_vgpus;				/* created so far */
+	char last_log[256];				/* libgvt's last error */
+};
+
+__attribute__((format(printf, 2, 3)))
+static void report(struct replay *r, const char *fmt, ...)
+{
+	struct replay_report *rep = r->rep;
+	va_list ap;
+
+	rep->failures++;
+	if (rep->reported >= REPLAY_MAX_REPORTED)
+		return;
+	rep->error[rep->reported].line = r->line;
+	va_start(ap, fmt);
+	vsnprintf(rep->error[rep->reported].message,
+		  sizeof(rep->error[0].message), fmt, ap);
+	va_end(ap);
+	rep->reported++;
+}
+
+static void log_sink(void *opaque, int level, const char *msg)
+{
+	struct replay *r = opaque;
+
+	if (level <= GVT_LOG_ERR)
+		snprintf(r->last_log, sizeof(r->last_log), "%s", msg);
+	if (r->rep->verbose)
+		fprintf(stderr, "libgvt: %s\n", msg);
+}
+
+static bool parse_num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+/* VALUE, VALUE/MASK or (if allowed) "*". */
+static bool parse_expect(const char *s, uint64_t *value, uint64_t *mask,
+			 bool *any)
+{
+	char buf[64];
+	char *slash;
+
+	*any = !strcmp(s, "*");
+	*mask = ~0ull;
+	if (*any)
+		return true;
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (!parse_num(slash + 1, mask))
+			return false;
+	}
+	return parse_num(buf, value);
+}
+
+static bool valid_size(uint64_t size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+static uint64_t size_mask(uint64_t size)
+{
+	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+/* The trace vGPU a line names; reports and returns NULL if none. */
+static struct trace_vgpu *lookup(struct replay *r, const char *word)
+{
+	uint64_t id;
+
+	if (!parse_num(word, &id) || !id || id > r->num_vgpus) {
+		report(r, "no vGPU '%s' in this trace", word);
+		return NULL;
+	}
+	if (!r->v[id].vgpu) {
+		report(r, "vGPU %llu was destroyed", (unsigned long long)id);
+		return NULL;
+	}
+	return &r->v[id];
+}
+
+static int ensure_ctx(struct replay *r)
+{
+	struct gvt_ctx_params p = {
+		.platform = GVT_PLATFORM_SKL,
+		.backend = GVT_BACKEND_SIM,
+		.aperture_mib = r->aperture_mib,
+		.log_fn = log_sink,
+		.log_opaque = r,
+		.log_level = r->rep->verbose ? GVT_LOG_DEBUG : GVT_LOG_WARNING,
+	};
+	int ret;
+
+	if (r->ctx)
+		return 0;
+	if (strcmp(r->platform, "skl")) {
+		report(r, "platform '%s' is not supported (only skl)", r->platform);
+		return -EINVAL;
+	}
+	ret = gvt_ctx_create(&p, &r->ctx);
+	if (ret)
+		report(r, "cannot create the GPU: %s", r->last_log[0] ? r->last_log : strerror(-ret));
+	return ret;
+}
+
+/* vgpu ID TYPE [ram=MIB] [id=N] [aperture=GM] [hidden=GM] [fences=A,B,...] */
+static int cmd_vgpu(struct replay *r, char **w, int n)
+{
+	struct gvt_vgpu_placement at = {
+		.aperture_base = GVT_PLACE_ANY,
+		.hidden_base = GVT_PLACE_ANY,
+	};
+	uint64_t id, ram = DEFAULT_RAM_MIB, v;
+	struct trace_vgpu *tv;
+	int ret;
+
+	if (n < 3 || !parse_num(w[1], &id)) {
+		report(r, "usage: vgpu ID TYPE [ram=MIB]");
+		return -EINVAL;
+	}
+	if (id != r->num_vgpus + 1 || id > MAX_TRACE_VGPUS) {
+		report(r, "vGPU ids go 1, 2, ... in order (up to %u); expected %u, got %llu",
+		       MAX_TRACE_VGPUS, r->num_vgpus + 1, (unsigned long long)id);
+		return -EINVAL;
+	}
+	for (int i = 3; i < n; i++) {
+		char *eq = strchr(w[i], '=');
+		const char *val = eq ? eq + 1 : "";
+		bool ok = eq != NULL;
+
+		if (eq)
+			*eq = '\0';
+		if (ok && !strcmp(w[i], "ram"))
+			ok = parse_num(val, &ram) && ram && ram <= MAX_RAM_MIB;
+		else if (ok && !strcmp(w[i], "id"))
+			ok = parse_num(val, &v) && v && v <= 64 && (at.id = (uint32_t)v, true);
+		else if (ok && !strcmp(w[i], "aperture"))
+			ok = parse_num(val, &at.aperture_base);
+		else if (ok && !strcmp(w[i], "hidden"))
+			ok = parse_num(val, &at.hidden_base);
+		else if (ok && !strcmp(w[i], "fences")) {
+			char list[64];
+			char *save = NULL;
+
+			ok = strlen(val) < sizeof(list);
+			if (ok)
+				strcpy(list, val);
+			for (char *f = ok ? strtok_r(list, ",", &save) : NULL; f && ok;
+			     f = strtok_r(NULL, ",", &save)) {
+				ok = at.fence_count < GVT_FENCES_PER_VGPU_MAX &&
+				     parse_num(f, &v) && v < 64;
+				if (ok)
+					at.fence_index[at.fence_count++] = (uint32_t)v;
+			}
+		} else {
+			ok = false;
+		}
+		if (!ok) {
+			report(r, "bad vgpu option '%s%s%s'", w[i], eq ? "=" : "", val);
+			return -EINVAL;
+		}
+	}
+	if (ensure_ctx(r))
+		return -EINVAL;
+	tv = &r->v[id];
+	ret = mock_hv_create(ram << 20, &tv->hv);
+	if (!ret)
+		ret = gvt_vgpu_create_placed(r->ctx, w[2], &at, &mock_hv_ops,
+					     tv->hv, &tv->vgpu);
+	if (ret) {
+		report(r, "cannot create vGPU %llu (%s): %s", (unsigned long long)id,
+		       w[2], r->last_log[0] ? r->last_log : strerror(-ret));
+		mock_hv_destroy(tv->hv);
+		tv->hv = NULL;
+		return -EINVAL;
+	}
+	r->num_vgpus++;
+	return 0;
+}
+
+enum space { CFG, BAR0, BAR2, RAM };
+
+/* cw/w/aw/mw ID OFF SIZE VALUE and cr/r/ar/mr ID OFF SIZE VALUE[/MASK]|* */
+static int cmd_access(struct replay *r, char **w, int n, enum space space,
+		      bool write)
+{
+	static const char *const names[] = { "config", "BAR0", "BAR2", "RAM" };
+	uint64_t off, size, value = 0, mask, got = 0;
+	struct trace_vgpu *tv;
+	bool any;
+	int ret;
+
+	if (n != 5 || !parse_num(w[2], &off) || !parse_num(w[3], &size) ||
+	    !valid_size(size) ||
+	    !(write ? parse_num(w[4], &value) && (mask = ~0ull, any = false, true) :
+		      parse_expect(w[4], &value, &mask, &any)) ||
+	    (any && space != BAR0)) {
+		report(r, "usage: %s ID OFF SIZE(1,2,4,8) VALUE%s", w[0],
+		       write ? "" : space == BAR0 ? "[/MASK]|*" : "[/MASK]");
+		return -EINVAL;
+	}
+	if (!any && (value & ~size_mask(size))) {
+		report(r, "value 0x%llx does not fit in %llu bytes",
+		       (unsigned long long)value, (unsigned long long)size);
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	r->last_log[0] = '\0';
+	switch (space) {
+	case CFG:
+		ret = write ? gvt_vgpu_cfg_write(tv->vgpu, (uint32_t)off, &value, (uint32_t)size) :
+			      gvt_vgpu_cfg_read(tv->vgpu, (uint32_t)off, &got, (uint32_t)size);
+		break;
+	case BAR0:
+		ret = write ? gvt_vgpu_mmio_write(tv->vgpu, off, &value, (uint32_t)size) :
+			      gvt_vgpu_mmio_read(tv->vgpu, off, &got, (uint32_t)size);
+		break;
+	case BAR2:
+		ret = write ? gvt_vgpu_aperture_write(tv->vgpu, off, &value, (uint32_t)size) :
+			      gvt_vgpu_aperture_read(tv->vgpu, off, &got, (uint32_t)size);
+		break;
+	default:
+		if (off >= tv->hv->ram_size || size > tv->hv->ram_size - off) {
+			report(r, "guest address 0x%llx is outside the vGPU's %llu MiB of RAM",
+			       (unsigned long long)off,
+			       (unsigned long long)(tv->hv->ram_size >> 20));
+			return -EINVAL;
+		}
+		if (write)
+			memcpy(tv->hv->ram + off, &value, size);
+		else
+			memcpy(&got, tv->hv->ram + off, size);
+		ret = 0;
+		break;
+	}
+	if (ret) {
+		report(r, "%s %s at 0x%llx refused: %s", names[space],
+		       write ? "write" : "read", (unsigned long long)off,
+		       r->last_log[0] ? r->last_log : strerror(-ret));
+		return -EINVAL;
+	}
+	if (write || any)
+		return 0;
+	if ((got & mask) != (value & mask)) {
+		if (mask == ~0ull)
+			report(r, "%s %s 0x%llx: expected 0x%llx, got 0x%llx", w[0],
+			       w[1], (unsigned long long)off,
+			       (unsigned long long)value, (unsigned long long)got);
+		else
+			report(r, "%s %s 0x%llx: expected 0x%llx under mask 0x%llx, got 0x%llx",
+			       w[0], w[1], (unsigned long long)off,
+			       (unsigned long long)(value & mask),
+			       (unsigned long long)mask,
+			       (unsigned long long)(got & mask));
+		return 0; /* a mismatch, not a broken trace: go on */
+	}
+	r->rep->checks++;
+	return 0;
+}
+
+static int cmd_msi(struct replay *r, char **w, int n)
+{
+	struct trace_vgpu *tv;
+	uint64_t count;
+	unsigned int got;
+
+	if (n != 3 || !parse_num(w[2], &count)) {
+		report(r, "usage: msi ID COUNT");
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	got = tv->hv->num_msi - tv->msis_seen;
+	tv->msis_seen = tv->hv->num_msi;
+	if (got != count)
+		report(r, "msi %s: expected %llu MSIs, got %u", w[1],
+		       (unsigned long long)count, got);
+	else
+		r->rep->checks++;
+	return 0;
+}
+
+/* event ID NAME: a stimulus from the GPU's side (test traces only). */
+static int cmd_event(struct replay *r, char **w, int n)
+{
+	struct trace_vgpu *tv;
+
+	if (n != 3) {
+		report(r, "usage: event ID NAME");
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	if (gvt_vgpu_raise_event(tv->vgpu, w[2])) {
+		report(r, "no interrupt event '%.48s'", w[2]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_simple(struct replay *r, char **w, int n)
+{
+	struct trace_vgpu *tv;
+	int ret = 0;
+
+	if (n != 2) {
+		report(r, "usage: %s ID", w[0]);
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	if (!strcmp(w[0], "idle")) {
+		ret = gvt_vgpu_wait_idle(tv->vgpu, r->rep->idle_timeout_ms ?
+							   r->rep->idle_timeout_ms :
+							   REPLAY_IDLE_TIMEOUT_MS);
+		if (ret)
+			report(r, "idle %s: %s", w[1],
+			       r->last_log[0] ? r->last_log : strerror(-ret));
+		else
+			r->rep->checks++;
+		return 0;
+	}
+	if (!strcmp(w[0], "reset")) {
+		ret = gvt_vgpu_reset(tv->vgpu);
+		if (ret)
+			report(r, "reset %s failed: %s", w[1], strerror(-ret));
+		return ret;
+	}
+	/* destroy: every guest page the vGPU mapped must come back. */
+	gvt_vgpu_destroy(tv->vgpu);
+	tv->vgpu = NULL;
+	if (tv->hv->maps_live || tv->hv->bad_unmaps)
+		report(r, "destroy %s: %llu guest pages left mapped, %llu bad unmaps",
+		       w[1], (unsigned long long)tv->hv->maps_live,
+		       (unsigned long long)tv->hv->bad_unmaps);
+	mock_hv_destroy(tv->hv);
+	tv->hv = NULL;
+	return 0;
+}
+
+static int header_line(struct replay *r, char **w, int n)
+{
+	uint64_t v;
+
+	if (!strcmp(w[0], "platform") && n == 2 && !r->ctx) {
+		snprintf(r->platform, sizeof(r->platform), "%s", w[1]);
+		return 0;
+	}
+	if (!strcmp(w[0], "aperture") && n == 2 && !r->ctx && parse_num(w[1], &v) &&
+	    (v == 256 || v == 512 || v == 1024)) {
+		r->aperture_mib = (uint32_t)v;
+		return 0;
+	}
+	report(r, "%s: usage: platform NAME | aperture 256|512|1024, before the first vgpu",
+	       w[0]);
+	return -EINVAL;
+}
+
+/* One line; -EINVAL stops the trace. */
+static int run_line(struct replay *r, char *line)
+{
+	static const struct {
+		const char *op;
+		enum space space;
+		bool write;
+	} accesses[] = {
+		{ "cw", CFG, true },  { "cr", CFG, false },  { "w", BAR0, true },
+		{ "r", BAR0, false }, { "aw", BAR2, true },  { "ar", BAR2, false },
+		{ "mw", RAM, true },  { "mr", RAM, false },
+	};
+	char *words[MAX_WORDS + 1];
+	char *save = NULL;
+	char *hash = strchr(line, '#');
+	int n = 0;
+
+	if (hash)
+		*hash = '\0';
+	for (char *t = strtok_r(line, " \t\r", &save); t && n <= MAX_WORDS;
+	     t = strtok_r(NULL, " \t\r", &save))
+		words[n++] = t;
+	if (!n)
+		return 0;
+	if (n > MAX_WORDS) {
+		report(r, "too many words");
+		return -EINVAL;
+	}
+	if (!r->header_seen) {
+		if (n == 2 && !strcmp(words[0], "gvt-trace") && !strcmp(words[1], "1")) {
+			r->header_seen = true;
+			return 0;
+		}
+		report(r, "not a gvt-trace 1 file: the first line must be 'gvt-trace 1'");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(accesses) / sizeof(accesses[0]); i++)
+		if (!strcmp(words[0], accesses[i].op))
+			return cmd_access(r, words, n, accesses[i].space,
+					  accesses[i].write);
+	if (!strcmp(words[0], "vgpu"))
+		return cmd_vgpu(r, words, n);
+	if (!strcmp(words[0], "event"))
+		return cmd_event(r, words, n);
+	if (!strcmp(words[0], "msi"))
+		return cmd_msi(r, words, n);
+	if (!strcmp(words[0], "idle") || !strcmp(words[0], "destroy") ||
+	    !strcmp(words[0], "reset"))
+		return cmd_simple(r, words, n);
+	if (!strcmp(words[0], "platform") || !strcmp(words[0], "aperture"))
+		return header_line(r, words, n);
+	report(r, "unknown command '%.32s'", words[0]);
+	return -EINVAL;
+}
+
+#define LINE_MAX_LEN 1024
+
+int replay_text(const char *text, size_t len, struct replay_report *rep)
+{
+	struct replay r = { .rep = rep, .aperture_mib = 1024 };
+	size_t pos = 0;
+
+	strcpy(r.platform, "skl");
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		char line[LINE_MAX_LEN + 1];
+
+		r.line++;
+		rep->lines++;
+		if (end - pos > LINE_MAX_LEN) {
+			report(&r, "line longer than %u characters", LINE_MAX_LEN);
+			break;
+		}
+		memcpy(line, text + pos, end - pos);
+		line[end - pos] = '\0';
+		if (strlen(line) != end - pos) {
+			report(&r, "line contains a NUL byte");
+			break;
+		}
+		pos = end + 1;
+		if (run_line(&r, line))
+			break;
+	}
+	if (!r.header_seen && !rep->failures) {
+		r.line = 1;
+		report(&r, "empty trace: the first line must be 'gvt-trace 1'");
+	}
+	for (unsigned int id = 1; id <= r.num_vgpus; id++) {
+		if (r.v[id].vgpu)
+			gvt_vgpu_destroy(r.v[id].vgpu);
+		if (r.v[id].hv && (r.v[id].hv->maps_live || r.v[id].hv->bad_unmaps)) {
+			r.line = rep->lines;
+			report(&r, "end of trace: vGPU %u left %llu guest pages mapped",
+			       id, (unsigned long long)r.v[id].hv->maps_live);
+		}
+		mock_hv_destroy(r.v[id].hv);
+	}
+	gvt_ctx_destroy(r.ctx);
+	return rep->failures ? -1 : 0;
+}
+
+int replay_file(const char *path, struct replay_report *rep)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int ret;
+
+	if (!f) {
+		rep->failures++;
+		rep->error[0].line = 0;
+		snprintf(rep->error[0].message, sizeof(rep->error[0].message),
+			 "cannot open: %s", strerror(errno));
+		rep->reported = 1;
+		return -1;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len + 4096 > cap) {
+			char *t = realloc(text, cap = cap ? cap * 2 : 65536);
+
+			if (!t) {
+				fclose(f);
+				free(text);
+				rep->failures++;
+				return -1;
+			}
+			text = t;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	ret = replay_text(text ? text : "", len, rep);
+	free(text);
+	return ret;
+}
