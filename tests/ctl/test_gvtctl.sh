@@ -32,8 +32,9 @@ expect() {
 
 "$bin/gvt-demo" --serve "$sock" >"$work/server.log" 2>&1 &
 server=$!
+# Ready once it says so: the socket file exists a moment before it listens.
 for _ in $(seq 50); do
-	[ -S "$sock" ] && break
+	grep -q '^gvt-demo: serving' "$work/server.log" 2>/dev/null && break
 	sleep 0.1
 done
 [ -S "$sock" ] || { echo "server did not start:"; cat "$work/server.log"; exit 1; }
