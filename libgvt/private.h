@@ -124,15 +124,19 @@ struct gvt_pvinfo_state {
 };
 
 struct gvt_vgpu {
+	/* The MMIO hot path's fields, together in the first cache lines. */
+	uint32_t *vreg;				/* GVT_MMIO_SIZE bytes of registers */
+	const struct gvt_mmio_attr *attr;	/* ctx->mmio.attr */
+	const struct gvt_mmio_info *mmio_info;	/* ctx->mmio.info */
+	struct gvt_trace_rec *trace;		/* NULL: not recording */
+	bool failsafe;
+	struct gvt_vgpu_stats stats;
+
 	struct gvt_ctx *ctx;
 	const struct gvt_type_desc *type;
 	unsigned int id;			/* 1..GVT_MAX_VGPUS */
 	const struct gvt_hv_ops *hv_ops;
 	void *hv;				/* shim's handle */
-
-	uint32_t *vreg;				/* GVT_MMIO_SIZE bytes of registers */
-	const struct gvt_mmio_attr *attr;	/* ctx->mmio.attr */
-	const struct gvt_mmio_info *mmio_info;	/* ctx->mmio.info */
 
 	struct gvt_cfg_space cfg;
 	struct gvt_gm_extent low_gm;		/* aperture slice */
@@ -147,12 +151,8 @@ struct gvt_vgpu {
 	struct gvt_page_track_table page_track;
 	uint32_t io_index;			/* BAR4 MMIO_INDEX */
 
-	struct gvt_trace_rec *trace;		/* NULL: not recording */
-
-	bool failsafe;
-	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];
+	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];	/* why, when failsafe */
 	unsigned int guest_errs_logged;		/* since reset; see gvt_vgpu_guest_err() */
-	struct gvt_vgpu_stats stats;
 };
 
 static inline uint32_t *vgpu_vreg32(struct gvt_vgpu *vgpu, uint32_t offset)
