@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ struct gvt_ctl {
 	void *opaque;
 	int listen_fd;			/* -1 when detached */
 	int epoll_fd;
+	int spare_fd;			/* given up when descriptors run out */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client *clients[GVT_CTL_MAX_CLIENTS];
 };
@@ -90,18 +92,43 @@ static void jb_printf(struct gvt_jbuf *b, const char *fmt, ...)
 		jb_append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-static void jb_str(struct gvt_jbuf *b, const char *s)
+/* The length of the valid UTF-8 sequence at @s, or 0 if there is none
+ * (JSON must be UTF-8; requests echoed in errors may be anything). */
+static size_t utf8_len(const unsigned char *s)
 {
-	jb_append(b, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t n = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
 
-		if (c == '"' || c == '\\')
-			jb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			jb_printf(b, "\\u%04x", c);
-		else
-			jb_append(b, (const char *)&c, 1);
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f)))
+		return 0; /* overlong, or a surrogate */
+	if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f)))
+		return 0;
+	return n;
+}
+
+static void jb_str(struct gvt_jbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	jb_append(b, "\"", 1);
+	while (s && *s) {
+		size_t n;
+
+		if (*s == '"' || *s == '\\') {
+			jb_printf(b, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			jb_printf(b, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			jb_append(b, (const char *)s++, 1);
+		} else if ((n = utf8_len(s))) {
+			jb_append(b, (const char *)s, n);
+			s += n;
+		} else {
+			jb_append(b, "\\ufffd", 6);
+			s++;
+		}
 	}
 	jb_append(b, "\"", 1);
 }
@@ -163,14 +190,18 @@ static void reply_error(struct gvt_jbuf *b, int err, const char *fmt, ...)
 
 #define MAX_WORDS 8
 
+/* Decimal or 0x-hex, nothing else (no octal, no sign). */
 static bool parse_u64(const char *s, uint64_t *v)
 {
+	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !*digits || !strchr("0123456789abcdefABCDEF", *digits) ||
+	    (!hex && (*digits < '0' || *digits > '9')))
 		return false;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(digits, &end, hex ? 16 : 10);
 	return !errno && !*end;
 }
 
@@ -465,7 +496,7 @@ static void req_regs(struct gvt_ctl *ctl, char **w, int n,
 			    w[2], GVT_MMIO_SIZE);
 		return;
 	}
-	if (n == 3 && (hi - lo) / 4 >= REGS_MAX_DWORDS) {
+	if (n == 3 && (hi - (lo & ~3ull)) / 4 >= REGS_MAX_DWORDS) {
 		reply_error(b, E2BIG, "at most %u registers per request",
 			    REGS_MAX_DWORDS);
 		return;
@@ -486,17 +517,20 @@ static void req_regs(struct gvt_ctl *ctl, char **w, int n,
 
 #define GTT_MAX_ENTRIES 65536
 
-static void gtt_slice(struct gvt_jbuf *b, struct gvt_vgpu *vgpu,
+/* List a slice's entries in [lo, hi]; true if one more did not fit. */
+static bool gtt_slice(struct gvt_jbuf *b, struct gvt_vgpu *vgpu,
 		      const struct gvt_ggtt_slice *slice, uint64_t lo,
 		      uint64_t hi, bool all, unsigned int *count)
 {
 	struct gvt_ctx *ctx = vgpu->ctx;
 
-	for (uint32_t i = 0; i < slice->count && *count < GTT_MAX_ENTRIES; i++) {
+	for (uint32_t i = 0; i < slice->count; i++) {
 		uint64_t gm = (uint64_t)(slice->first + i) * GVT_GTT_PAGE_SIZE;
 
 		if (gm < lo || gm > hi || (!all && !slice->guest_pte[i]))
 			continue;
+		if (*count == GTT_MAX_ENTRIES)
+			return true;
 		jb_elem(b);
 		jb_append(b, "{", 1);
 		jb_u64(b, "gm", gm);
@@ -505,6 +539,7 @@ static void gtt_slice(struct gvt_jbuf *b, struct gvt_vgpu *vgpu,
 		jb_append(b, "}", 1);
 		(*count)++;
 	}
+	return false;
 }
 
 static void req_gtt(struct gvt_ctl *ctl, char **w, int n, struct gvt_jbuf *b)
@@ -512,6 +547,7 @@ static void req_gtt(struct gvt_ctl *ctl, char **w, int n, struct gvt_jbuf *b)
 	struct gvt_vgpu *vgpu;
 	uint64_t lo = 0, hi = UINT64_MAX;
 	unsigned int count = 0;
+	bool more;
 
 	if (n != 2 && n != 3) {
 		reply_error(b, EINVAL, "usage: gtt ID [GM[-GM]]");
@@ -528,10 +564,10 @@ static void req_gtt(struct gvt_ctl *ctl, char **w, int n, struct gvt_jbuf *b)
 	jb_key(b, "entries");
 	jb_append(b, "[", 1);
 	/* Without a range, only entries the guest set; with one, all. */
-	gtt_slice(b, vgpu, &vgpu->ggtt.low, lo, hi, n == 3, &count);
-	gtt_slice(b, vgpu, &vgpu->ggtt.high, lo, hi, n == 3, &count);
+	more = gtt_slice(b, vgpu, &vgpu->ggtt.low, lo, hi, n == 3, &count);
+	more = more || gtt_slice(b, vgpu, &vgpu->ggtt.high, lo, hi, n == 3, &count);
 	jb_append(b, "]", 1);
-	jb_bool(b, "truncated", count == GTT_MAX_ENTRIES);
+	jb_bool(b, "truncated", more);
 	jb_append(b, "}", 1);
 }
 
@@ -554,10 +590,14 @@ static void req_trace(struct gvt_ctl *ctl, char **w, int n,
 		return;
 	}
 	ret = n == 4 ? gvt_vgpu_trace_start(vgpu, w[3]) : gvt_vgpu_trace_stop(vgpu);
+	if (ret == -EBUSY || ret == -ENOENT) {
+		reply_error(b, -ret, "%s", ret == -EBUSY ? "already recording" : "not recording");
+		return;
+	}
 	if (ret) {
-		reply_error(b, -ret, "%s: %s", n == 4 ? "trace start" : "trace stop",
-			    ret == -EBUSY ? "already recording" :
-			    ret == -ENOENT ? "not recording" : strerror(-ret));
+		reply_error(b, -ret, n == 4 ? "cannot record to %s: %s" : "%s%s",
+			    n == 4 ? w[3] : "trace stop: ",
+			    ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return;
 	}
 	begin_ok(b);
@@ -646,6 +686,7 @@ int gvt_ctl_create_detached(struct gvt_ctx *ctx,
 	ctl->ctx = ctx;
 	ctl->listen_fd = -1;
 	ctl->epoll_fd = -1;
+	ctl->spare_fd = -1;
 	if (params && params->ops)
 		ctl->ops = *params->ops;
 	ctl->opaque = params ? params->opaque : NULL;
@@ -738,6 +779,7 @@ int gvt_ctl_serve(struct gvt_ctx *ctx, const char *path,
 		goto out_free;
 	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	ctl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (ctl->listen_fd < 0 || ctl->epoll_fd < 0) {
 		ret = -errno;
 		gvt_err(ctx, "control socket: %s", strerror(errno));
@@ -747,7 +789,7 @@ int gvt_ctl_serve(struct gvt_ctx *ctx, const char *path,
 	if (ret)
 		goto out_close;
 	if (chmod(path, params && params->mode ? params->mode : 0600) ||
-	    listen(ctl->listen_fd, 16) ||
+	    listen(ctl->listen_fd, SOMAXCONN) ||
 	    epoll_ctl(ctl->epoll_fd, EPOLL_CTL_ADD, ctl->listen_fd, &ev)) {
 		ret = -errno;
 		gvt_err(ctx, "control socket: cannot listen on %s: %s", path,
@@ -765,6 +807,8 @@ out_close:
 		close(ctl->listen_fd);
 	if (ctl->epoll_fd >= 0)
 		close(ctl->epoll_fd);
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
 out_free:
 	free(ctl);
 	return ret;
@@ -786,15 +830,46 @@ static void client_close(struct gvt_ctl *ctl, unsigned int slot)
 	ctl->clients[slot] = NULL;
 }
 
-/* Write what the socket takes; watch for writability while any is left. */
+static size_t client_pending(const struct ctl_client *c)
+{
+	return c->out.len - c->out_pos;
+}
+
+/* Queue a reply. False if the client must go: it leaves more than
+ * GVT_CTL_OUT_MAX bytes unread, or memory ran out. */
+static bool client_queue(struct ctl_client *c, const char *s, size_t n)
+{
+	if (client_pending(c) + n > GVT_CTL_OUT_MAX)
+		return false;
+	if (c->out_pos > c->out.len / 2) {
+		memmove(c->out.p, c->out.p + c->out_pos, client_pending(c));
+		c->out.len -= c->out_pos;
+		c->out_pos = 0;
+	}
+	jb_append(&c->out, s, n);
+	return !c->out.oom;
+}
+
+/* Watch for input until the client is done sending, and for writability
+ * while replies are waiting. */
+static void client_watch(struct gvt_ctl *ctl, unsigned int slot)
+{
+	struct ctl_client *c = ctl->clients[slot];
+	struct epoll_event ev = { .data.u32 = slot + 1 };
+
+	ev.events = (c->closing ? 0 : EPOLLIN) |
+		    (client_pending(c) ? EPOLLOUT : 0);
+	epoll_ctl(ctl->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Write what the socket takes. Returns -1 when the client is finished:
+ * gone, or closing with nothing left to write. */
 static int client_flush(struct gvt_ctl *ctl, unsigned int slot)
 {
 	struct ctl_client *c = ctl->clients[slot];
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = slot + 1 };
 
-	while (c->out_pos < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out_pos,
-				 c->out.len - c->out_pos,
+	while (client_pending(c)) {
+		ssize_t n = send(c->fd, c->out.p + c->out_pos, client_pending(c),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
@@ -802,43 +877,66 @@ static int client_flush(struct gvt_ctl *ctl, unsigned int slot)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0)
-			return -1; /* gone */
+			return -1;
 		c->out_pos += (size_t)n;
 	}
-	if (c->out_pos == c->out.len) {
+	if (!client_pending(c)) {
+		/* A big reply's buffer is not kept for the next small one. */
+		if (c->out.cap > 65536)
+			gvt_jbuf_free(&c->out);
 		c->out.len = 0;
 		c->out_pos = 0;
 		if (c->closing)
 			return -1;
-	} else {
-		ev.events |= EPOLLOUT;
 	}
-	epoll_ctl(ctl->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+	client_watch(ctl, slot);
 	return 0;
 }
 
-static void client_reply(struct gvt_ctl *ctl, struct ctl_client *c,
-			 const char *line)
+static bool client_reply(struct gvt_ctl *ctl, struct ctl_client *c,
+			 const char *line, size_t len)
 {
 	struct gvt_jbuf reply = { 0 };
+	bool ok;
 
-	gvt_ctl_handle_line(ctl, line, &reply);
-	if (reply.oom || c->out.len + reply.len > GVT_CTL_OUT_MAX)
-		c->closing = true; /* it does not read what it asks for */
-	else
-		jb_append(&c->out, reply.p, reply.len);
+	/* A NUL would silently cut the request short: refuse it whole. */
+	if (memchr(line, '\0', len)) {
+		reply_error(&reply, EINVAL, "request contains a NUL byte");
+		jb_append(&reply, "\n", 1);
+	} else {
+		gvt_ctl_handle_line(ctl, line, &reply);
+	}
+	ok = !reply.oom && client_queue(c, reply.p, reply.len);
 	gvt_jbuf_free(&reply);
+	return ok;
 }
+
+/* Bounds on the work one gvt_ctl_dispatch() does, so that busy clients
+ * cannot keep the embedding program's loop from running. */
+#define ACCEPTS_PER_DISPATCH 16
+#define READS_PER_DISPATCH 16
 
 static void accept_clients(struct gvt_ctl *ctl)
 {
-	for (;;) {
+	for (unsigned int i = 0; i < ACCEPTS_PER_DISPATCH; i++) {
 		int fd = accept4(ctl->listen_fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev = { .events = EPOLLIN };
 		struct ctl_client *c;
 		unsigned int slot;
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    ctl->spare_fd >= 0) {
+			/* Out of descriptors: take the caller off the queue
+			 * with the spare, or the listener stays readable and
+			 * the program's loop spins. */
+			close(ctl->spare_fd);
+			fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
 		if (fd < 0)
 			return;
 		for (slot = 0; slot < GVT_CTL_MAX_CLIENTS && ctl->clients[slot]; slot++)
@@ -861,19 +959,19 @@ static void accept_clients(struct gvt_ctl *ctl)
 			continue;
 		}
 		/* The greeting names the protocol, so a client can check it. */
-		client_reply(ctl, c, "version");
-		if (client_flush(ctl, slot))
+		if (!client_reply(ctl, c, "version", 7) || client_flush(ctl, slot))
 			client_close(ctl, slot);
 	}
 }
 
-/* Read what arrived and answer every complete line. */
+/* Read what arrived and answer every complete line. Returns the number
+ * answered, or -1 if the client must go. */
 static int client_read(struct gvt_ctl *ctl, unsigned int slot)
 {
 	struct ctl_client *c = ctl->clients[slot];
 	int answered = 0;
 
-	for (;;) {
+	for (unsigned int i = 0; i < READS_PER_DISPATCH && !c->closing; i++) {
 		ssize_t n = recv(c->fd, c->in + c->in_len,
 				 GVT_CTL_LINE_MAX + 1 - c->in_len, MSG_DONTWAIT);
 		char *nl;
@@ -883,35 +981,37 @@ static int client_read(struct gvt_ctl *ctl, unsigned int slot)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0)
-			return -1; /* failed: forget it */
+			return -1;
 		if (n == 0) {
 			/* Done sending: answer what came, then close. */
 			c->closing = true;
 			break;
 		}
 		c->in_len += (size_t)n;
-		while (!c->closing && (nl = memchr(c->in, '\n', c->in_len))) {
+		while ((nl = memchr(c->in, '\n', c->in_len))) {
 			size_t used = (size_t)(nl - c->in) + 1;
 
 			*nl = '\0';
-			client_reply(ctl, c, c->in);
+			if (!client_reply(ctl, c, c->in, used - 1))
+				return -1;
 			answered++;
 			memmove(c->in, c->in + used, c->in_len - used);
 			c->in_len -= used;
 		}
 		if (c->in_len > GVT_CTL_LINE_MAX) {
 			struct gvt_jbuf err = { 0 };
+			bool ok;
 
 			reply_error(&err, E2BIG, "request longer than %u bytes",
 				    GVT_CTL_LINE_MAX);
 			jb_append(&err, "\n", 1);
-			jb_append(&c->out, err.p ? err.p : "", err.len);
+			ok = !err.oom && client_queue(c, err.p, err.len);
 			gvt_jbuf_free(&err);
+			if (!ok)
+				return -1;
 			c->closing = true;
 			c->in_len = 0;
 		}
-		if (c->closing)
-			break;
 	}
 	return answered;
 }
@@ -924,32 +1024,30 @@ int gvt_ctl_dispatch(struct gvt_ctl *ctl)
 
 	if (!ctl || ctl->epoll_fd < 0)
 		return -EINVAL;
-	while ((n = epoll_wait(ctl->epoll_fd, ev, 16, 0)) > 0) {
-		for (int i = 0; i < n; i++) {
-			unsigned int slot = ev[i].data.u32;
-			int got;
+	/* One round: whatever is still ready makes the descriptor readable
+	 * again, and the program calls back after its other work. */
+	n = epoll_wait(ctl->epoll_fd, ev, 16, 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		unsigned int slot = ev[i].data.u32;
+		int got = 0;
 
-			if (!slot) {
-				accept_clients(ctl);
-				continue;
-			}
-			slot--;
-			if (!ctl->clients[slot])
-				continue;
-			got = (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ?
-				      client_read(ctl, slot) :
-				      0;
-			if (got < 0 || client_flush(ctl, slot)) {
-				client_close(ctl, slot);
-				continue;
-			}
-			answered += got;
+		if (!slot) {
+			accept_clients(ctl);
+			continue;
 		}
-		if (n < 16)
-			break;
+		slot--;
+		if (!ctl->clients[slot])
+			continue;
+		if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			got = client_read(ctl, slot);
+		if (got < 0 || client_flush(ctl, slot)) {
+			client_close(ctl, slot);
+			continue;
+		}
+		answered += got;
 	}
-	if (n < 0 && errno != EINTR)
-		return -errno;
 	return answered;
 }
 
@@ -966,5 +1064,7 @@ void gvt_ctl_close(struct gvt_ctl *ctl)
 	}
 	if (ctl->epoll_fd >= 0)
 		close(ctl->epoll_fd);
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
 	free(ctl);
 }

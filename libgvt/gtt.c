@@ -167,6 +167,10 @@ static void commit_entry(struct gvt_vgpu *vgpu, struct gvt_ggtt_slice *slice,
 					   (unsigned long long)gfn, ret);
 			bus = 0;
 		}
+		/* A recording must tell replay how much guest memory it
+		 * touched. */
+		if (bus && vgpu->trace)
+			gvt_trace_note_memory(vgpu, (gfn + 1) * GVT_GTT_PAGE_SIZE);
 	}
 	host = bus ? bus | (pte & GVT_GTT_PTE_FLAGS_MASK) :
 		     ctx->scratch_addr | GVT_GTT_PTE_PRESENT;

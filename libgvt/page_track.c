@@ -168,6 +168,8 @@ int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
 			     (unsigned long long)gpa, len, ret);
 		return ret;
 	}
+	if (vgpu->trace)
+		gvt_trace_note_memory(vgpu, gpa + len);
 	p = gvt_page_track_find(vgpu, gpa / GVT_HV_PAGE_SIZE);
 	if (p)
 		p->handler(vgpu, gpa, buf, len, p->priv);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -20,7 +21,15 @@
 struct gvt_trace_rec {
 	FILE *file;		/* buffered; closed by stop */
 	uint32_t msis;		/* delivered since the last msi line */
+	long ram_field;		/* file offset of the vgpu line's ram= digits */
+	uint64_t ram_end;	/* end of the highest guest memory touched */
 };
+
+/* The vgpu line's ram= is written as fixed-width digits and filled in at
+ * stop, when the guest memory the trace touches is known: replay must give
+ * its mock guest at least that much. */
+#define RAM_DIGITS "%08llu"
+#define DEFAULT_RAM_MIB 256
 
 #define TRACE_ID 1
 
@@ -46,6 +55,43 @@ static void flush_msis(struct gvt_vgpu *vgpu)
 	t->msis = 0;
 }
 
+/*
+ * A regular file, created or truncated, mode 0600 (a trace holds guest
+ * data). Opened without blocking, so a FIFO with no reader fails instead
+ * of stopping the caller; anything not a regular file is refused, as is a
+ * symlink.
+ */
+static int open_trace_file(struct gvt_vgpu *vgpu, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+				    O_NONBLOCK, 0600);
+	int err;
+
+	if (fd < 0) {
+		err = -errno;
+		goto out_log;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		errno = EINVAL;
+		goto out_close;
+	}
+	if (ftruncate(fd, 0) || fchmod(fd, 0600) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = -errno;
+		goto out_close;
+	}
+	return fd;
+
+out_close:
+	close(fd);
+out_log:
+	gvt_vgpu_err(vgpu, "trace: cannot write %s: %s", path,
+		     err == -EINVAL ? "not a regular file" : strerror(-err));
+	return err;
+}
+
 int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu, const char *path)
 {
 	struct gvt_trace_rec *t;
@@ -62,13 +108,10 @@ int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu, const char *path)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	fd = open_trace_file(vgpu, path);
 	if (fd < 0 || !(t->file = fdopen(fd, "w"))) {
-		int err = -errno;
+		int err = fd < 0 ? fd : -errno;
 
-		gvt_vgpu_err(vgpu, "trace: cannot write %s: %s", path,
-			     strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(t);
@@ -79,22 +122,47 @@ int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu, const char *path)
 		"# recorded by libgvt %s from vgpu%u\n"
 		"platform %s\n"
 		"aperture %llu\n"
-		"vgpu %u %s id=%u aperture=0x%llx hidden=0x%llx fences=",
+		"vgpu %u %s ram=",
 		gvt_version(), vgpu->id, vgpu->ctx->platform->trace_name,
 		(unsigned long long)(vgpu->ctx->aperture_size / MiB), TRACE_ID,
-		vgpu->type->name, vgpu->id,
+		vgpu->type->name);
+	t->ram_field = ftell(t->file);
+	fprintf(t->file, RAM_DIGITS " id=%u aperture=0x%llx hidden=0x%llx fences=",
+		(unsigned long long)DEFAULT_RAM_MIB, vgpu->id,
 		(unsigned long long)vgpu->low_gm.start,
 		(unsigned long long)vgpu->high_gm.start);
 	for (uint32_t i = 0; i < vgpu->fence_count; i++)
 		fprintf(t->file, "%s%u", i ? "," : "", vgpu->fence_index[i]);
-	if (fprintf(t->file, "\n") < 0) {
-		vgpu->trace = t;
-		trace_failed(vgpu);
-		return -EIO;
+	/* Flushed now, so a file that cannot be written fails here. */
+	if (fprintf(t->file, "\n") < 0 || fflush(t->file)) {
+		int err = -errno;
+
+		gvt_vgpu_err(vgpu, "trace: cannot write %s: %s", path,
+			     strerror(errno));
+		fclose(t->file);
+		free(t);
+		return err ? err : -EIO;
 	}
 	vgpu->trace = t;
 	gvt_vgpu_info(vgpu, "trace: recording to %s", path);
 	return 0;
+}
+
+static void fill_in_ram(struct gvt_trace_rec *t)
+{
+	uint64_t mib = (t->ram_end + MiB - 1) / MiB;
+
+	if (mib <= DEFAULT_RAM_MIB)
+		return;
+	/* A write error shows at fclose(), which stop reports. */
+	if (!fseek(t->file, t->ram_field, SEEK_SET))
+		fprintf(t->file, RAM_DIGITS, (unsigned long long)mib);
+}
+
+void gvt_trace_note_memory(struct gvt_vgpu *vgpu, uint64_t end)
+{
+	if (end > vgpu->trace->ram_end)
+		vgpu->trace->ram_end = end;
 }
 
 int gvt_vgpu_trace_stop(struct gvt_vgpu *vgpu)
@@ -108,6 +176,7 @@ int gvt_vgpu_trace_stop(struct gvt_vgpu *vgpu)
 	flush_msis(vgpu);
 	if (!vgpu->trace)
 		return -EIO;
+	fill_in_ram(vgpu->trace);
 	if (fclose(vgpu->trace->file)) {
 		ret = -errno;
 		gvt_vgpu_err(vgpu, "trace: closing failed: %s", strerror(errno));

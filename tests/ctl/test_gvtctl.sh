@@ -67,6 +67,10 @@ expect regs-while-tracing 0 'PVINFO' -- regs 1 0x78000
 expect trace-stop 0 '^vgpu1: recording stopped$' -- trace 1 stop
 expect trace-stop-again 1 'not recording' -- trace 1 stop
 expect trace-replays 0 '^1 passed, 0 failed$' -- replay "$work/t.trace"
+# An argument cannot smuggle in a second request.
+expect injection 2 'holds a space or control character' -- create "$(printf 'GVTg_V5_8\ndestroy\t2')"
+expect injection-harmless 0 '^2 +GVTg_V5_8 +running +no$' -- list
+expect trace-fifo 1 'not a regular file|cannot write' -- trace 1 start /dev/null
 expect destroy 0 '^destroyed vgpu2$' -- destroy 2
 expect destroyed 1 'no vGPU 2' -- show 2
 expect types 0 '^GVTg_V5_8 +64 MiB +384 MiB +4 +2 1024x768 +7$' -- types

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The control server: its protocol, its socket, and hostile clients. */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ static void setup(void)
 	struct gvt_ctl_params p = { .ops = &ops, .opaque = &spare_hv };
 
 	t_setup_vgpu();
+	signal(SIGPIPE, SIG_IGN);	/* clients write to a server that hangs up */
 	ck_assert_int_eq(mock_hv_create(TEST_RAM_SIZE, &spare_hv), 0);
 	snprintf(dir, sizeof(dir), "/tmp/gvt-ctl-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -148,6 +150,7 @@ START_TEST(test_ctl_bad_requests_get_errors)
 		{ "regs 1 0x200000", "is not a register offset or range below 0x200000" },
 		{ "regs 1 0x10-0x8", "is not a register offset or range" },
 		{ "regs 1 0-0x1ffffc", "at most 16384 registers per request" },
+		{ "regs 1 3-65538", "at most 16384 registers per request" },
 		{ "gtt 1 zz", "'zz' is not a GM address or range" },
 		{ "trace 1 start relative.trace", "must be an absolute path" },
 		{ "trace 1 stop", "not recording" },
@@ -231,6 +234,88 @@ START_TEST(test_ctl_hostile_clients)
 }
 END_TEST
 
+/* Bytes queued for a client that never reads are bounded: over the limit
+ * the client is dropped, its replies with it. */
+START_TEST(test_ctl_unread_replies_are_bounded)
+{
+	int fd = client();
+	size_t total = 0;
+	char buf[65536];
+	ssize_t n;
+
+	reply(fd);
+	for (int i = 0; i < 60; i++) {
+		/* Once dropped, the writes fail: that is the point. */
+		if (dprintf(fd, "regs 1 0-0xfffc\n") < 0)
+			break;
+		gvt_ctl_dispatch(ctl);
+	}
+	for (int i = 0; i < 100; i++)
+		gvt_ctl_dispatch(ctl);
+	/* Now read everything: the server hung up before sending it all. */
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		if (n > 0)
+			total += (size_t)n;
+		else
+			gvt_ctl_dispatch(ctl);
+	}
+	ck_assert_uint_lt(total, GVT_CTL_OUT_MAX + (4u << 20));
+	close(fd);
+}
+END_TEST
+
+/* One dispatch does a bounded amount of work, and a client that stopped
+ * sending but does not read does not keep the descriptor readable. */
+START_TEST(test_ctl_dispatch_is_bounded)
+{
+	int fds[20];
+	struct pollfd p = { .fd = gvt_ctl_fd(ctl), .events = POLLIN };
+	char *r;
+
+	for (int i = 0; i < 20; i++) {
+		fds[i] = client();
+		ck_assert_int_gt(dprintf(fds[i], "list\nlist\nlist\n"), 0);
+		if (i % 8 == 7)
+			gvt_ctl_dispatch(ctl);	/* keep the backlog moving */
+	}
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_ge(gvt_ctl_dispatch(ctl), 0);
+	for (int i = 0; i < 20; i++) {
+		r = reply(fds[i]);
+		ck_assert_msg(strstr(r, "\"protocol\":1"), "%s", r);
+		close(fds[i]);
+	}
+	for (int i = 0; i < 10; i++)
+		gvt_ctl_dispatch(ctl);
+
+	/* Half-closed, with replies it does not read: not readable forever. */
+	fds[0] = client();
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_gt(dprintf(fds[0], "regs 1\n"), 0);
+	shutdown(fds[0], SHUT_WR);
+	for (int i = 0; i < 50; i++)
+		gvt_ctl_dispatch(ctl);
+	ck_assert_int_eq(poll(&p, 1, 100), 0);
+	close(fds[0]);
+	gvt_ctl_dispatch(ctl);
+
+	/* A NUL inside a request is refused, not read as an end. */
+	fds[0] = client();
+	reply(fds[0]);
+	ck_assert_int_eq(send(fds[0], "version\0x\n", 10, 0), 10);
+	r = reply(fds[0]);
+	ck_assert_msg(strstr(r, "request contains a NUL byte"), "%s", r);
+	/* Replies are UTF-8 whatever the request held. */
+	r = ask(fds[0], "\xff\xfe\xc3");
+	ck_assert_msg(strstr(r, "unknown request '\\ufffd\\ufffd\\ufffd'"), "%s", r);
+	r = ask(fds[0], "show 010");
+	ck_assert_msg(strstr(r, "no vGPU 10"), "%s", r);	/* decimal, not octal */
+	r = ask(fds[0], "show +1");
+	ck_assert_msg(strstr(r, "is not a vGPU id"), "%s", r);
+	close(fds[0]);
+}
+END_TEST
+
 START_TEST(test_ctl_socket_file)
 {
 	struct gvt_ctl *other = NULL;
@@ -311,6 +396,8 @@ Suite *ctl_suite(void)
 	tcase_add_test(tc, test_ctl_greeting_and_requests);
 	tcase_add_test(tc, test_ctl_bad_requests_get_errors);
 	tcase_add_test(tc, test_ctl_hostile_clients);
+	tcase_add_test(tc, test_ctl_unread_replies_are_bounded);
+	tcase_add_test(tc, test_ctl_dispatch_is_bounded);
 	tcase_add_test(tc, test_ctl_socket_file);
 	tcase_add_test(tc, test_ctl_default_path);
 	tcase_add_test(tc, test_ctl_trace_through_the_socket);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -86,7 +87,7 @@ START_TEST(test_trace_records_the_format)
 	ck_assert_int_eq(gvt_vgpu_trace_stop(vgpu), -ENOENT);
 	text = slurp();
 	ck_assert_msg(!strncmp(text, "gvt-trace 1\n", 12), "%s", text);
-	ck_assert_msg(strstr(text, "\nplatform skl\naperture 1024\nvgpu 1 GVTg_V5_8 id=1 aperture=0x8000000 hidden=0x58000000 fences=4,5,6,7\n"), "%s", text);
+	ck_assert_msg(strstr(text, "\nplatform skl\naperture 1024\nvgpu 1 GVTg_V5_8 ram=00000256 id=1 aperture=0x8000000 hidden=0x58000000 fences=4,5,6,7\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\nr 1 0x78000 8 0x4776544776544776\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\nr 1 0x78008 2 0x1\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\ncw 1 0xb0 4 0xfee00000\n"), "%s", text);
@@ -125,6 +126,33 @@ START_TEST(test_trace_round_trip)
 }
 END_TEST
 
+/* Guest memory above the replayer's default: the trace says how much. */
+START_TEST(test_trace_records_guest_memory_size)
+{
+	struct replay_report rep = { 0 };
+	struct mock_hv *hv;
+	struct gvt_vgpu *vgpu;
+	uint64_t v = 0x42;
+	uint32_t idx;
+
+	ck_assert_int_eq(mock_hv_create(1024u << 20, &hv), 0);
+	ck_assert_int_eq(gvt_vgpu_create(t_ctx, "GVTg_V5_8", &mock_hv_ops, hv, &vgpu), 0);
+	ck_assert_int_eq(gvt_vgpu_trace_start(vgpu, file), 0);
+	idx = (uint32_t)(t_info(vgpu).aperture_base >> 12);
+	ggtt_w64(vgpu, idx, (700ull << 20) | 1);		/* a page at 700 MiB */
+	ck_assert_int_eq(gvt_vgpu_aperture_write(vgpu, t_info(vgpu).aperture_base, &v, 8), 0);
+	ck_assert_int_eq(gvt_vgpu_aperture_read(vgpu, t_info(vgpu).aperture_base, &v, 8), 0);
+	ck_assert_int_eq(gvt_vgpu_page_write(vgpu, (900ull << 20) + 8, &v, 8), 0);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(vgpu), 0);
+	ck_assert_msg(strstr(slurp(), "vgpu 1 GVTg_V5_8 ram=00000901 id=1"), "%s", slurp());
+	gvt_vgpu_destroy(vgpu);
+	mock_hv_destroy(hv);
+	replay_file(file, &rep);
+	ck_assert_msg(rep.failures == 0, "%u: %s", rep.error[0].line, rep.error[0].message);
+	ck_assert_uint_eq(rep.checks, 1);
+}
+END_TEST
+
 START_TEST(test_trace_refuses_bad_paths)
 {
 	struct mock_hv *hv;
@@ -137,6 +165,22 @@ START_TEST(test_trace_refuses_bad_paths)
 	ck_assert_int_eq(gvt_vgpu_trace_start(vgpu, link), -ELOOP);
 	unlink(link);
 	ck_assert_int_eq(gvt_vgpu_trace_start(vgpu, NULL), -EINVAL);
+	/* Not a regular file: a FIFO nobody reads would block the caller. */
+	ck_assert_int_eq(gvt_vgpu_trace_start(vgpu, "/dev/null"), -EINVAL);
+	snprintf(link, sizeof(link), "%s.fifo", file);
+	ck_assert_int_eq(mkfifo(link, 0600), 0);
+	ck_assert_int_lt(gvt_vgpu_trace_start(vgpu, link), 0);
+	unlink(link);
+	/* An existing file is truncated and made private. */
+	ck_assert_int_eq(chmod(file, 0644), 0);
+	ck_assert_int_eq(gvt_vgpu_trace_start(vgpu, file), 0);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(vgpu), 0);
+	{
+		struct stat st;
+
+		ck_assert_int_eq(stat(file, &st), 0);
+		ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	}
 	ck_assert(!gvt_vgpu_tracing(vgpu));
 	gvt_vgpu_destroy(vgpu);
 	mock_hv_destroy(hv);
@@ -151,6 +195,7 @@ Suite *trace_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_trace_records_the_format);
 	tcase_add_test(tc, test_trace_round_trip);
+	tcase_add_test(tc, test_trace_records_guest_memory_size);
 	tcase_add_test(tc, test_trace_refuses_bad_paths);
 	suite_add_tcase(s, tc);
 	return s;

@@ -131,3 +131,37 @@ out:
 	close(fd);
 	return ret;
 }
+
+#define REQUEST_MAX 4096
+
+int gvtctl_callv(struct gvtctl *g, const char *const *words, int n,
+		 struct json **reply)
+{
+	char request[REQUEST_MAX + 1];
+	size_t used = 0;
+
+	*reply = NULL;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(words[i]);
+
+		for (size_t c = 0; c < len; c++) {
+			if ((unsigned char)words[i][c] <= 0x20 ||
+			    words[i][c] == 0x7f) {
+				fprintf(stderr, "%s: '%s' holds a space or control character\n",
+					g->prog, words[i]);
+				return EXIT_USAGE;
+			}
+		}
+		if (!len || used + len + 1 > REQUEST_MAX) {
+			fprintf(stderr, "%s: %s\n", g->prog,
+				len ? "request too long" : "empty argument");
+			return EXIT_USAGE;
+		}
+		if (used)
+			request[used++] = ' ';
+		memcpy(request + used, words[i], len);
+		used += len;
+	}
+	request[used] = '\0';
+	return gvtctl_call(g, request, reply);
+}

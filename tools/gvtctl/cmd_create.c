@@ -6,14 +6,13 @@
 
 int cmd_create(struct gvtctl *g, int argc, char **argv)
 {
-	char request[128];
+	const char *words[] = { "create", argc == 2 ? argv[1] : "" };
 	struct json *reply;
 	int ret;
 
 	if (argc != 2)
 		return gvtctl_usage(g, "create TYPE");
-	snprintf(request, sizeof(request), "create %.64s", argv[1]);
-	ret = gvtctl_call(g, request, &reply);
+	ret = gvtctl_callv(g, words, 2, &reply);
 	if (!ret && !g->json)
 		printf("created vgpu%llu (%s)\n",
 		       (unsigned long long)json_get_u64(reply, "id", 0),

@@ -6,16 +6,14 @@
 
 int cmd_gtt(struct gvtctl *g, int argc, char **argv)
 {
+	const char *words[] = { "gtt", argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : "" };
 	const struct json *entries;
 	struct json *r;
-	char request[128];
 	int ret;
 
 	if (argc != 2 && argc != 3)
 		return gvtctl_usage(g, "gtt ID [GM[-GM]]");
-	snprintf(request, sizeof(request), "gtt %.32s %.64s", argv[1],
-		 argc == 3 ? argv[2] : "");
-	ret = gvtctl_call(g, request, &r);
+	ret = gvtctl_callv(g, words, argc, &r);
 	if (ret || g->json) {
 		json_free(r);
 		return ret;

@@ -6,16 +6,14 @@
 
 int cmd_regs(struct gvtctl *g, int argc, char **argv)
 {
+	const char *words[] = { "regs", argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : "" };
 	const struct json *regs;
 	struct json *r;
-	char request[128];
 	int ret;
 
 	if (argc != 2 && argc != 3)
 		return gvtctl_usage(g, "regs ID [OFF[-END]]");
-	snprintf(request, sizeof(request), "regs %.32s %.64s", argv[1],
-		 argc == 3 ? argv[2] : "");
-	ret = gvtctl_call(g, request, &r);
+	ret = gvtctl_callv(g, words, argc, &r);
 	if (ret || g->json) {
 		json_free(r);
 		return ret;

@@ -13,15 +13,14 @@ static unsigned long long u(const struct json *j, const char *key)
 
 int cmd_show(struct gvtctl *g, int argc, char **argv)
 {
+	const char *words[] = { "show", argc == 2 ? argv[1] : "" };
 	const struct json *fences, *s;
 	struct json *r;
-	char request[64];
 	int ret;
 
 	if (argc != 2)
 		return gvtctl_usage(g, "show ID");
-	snprintf(request, sizeof(request), "show %.32s", argv[1]);
-	ret = gvtctl_call(g, request, &r);
+	ret = gvtctl_callv(g, words, 2, &r);
 	if (ret || g->json) {
 		json_free(r);
 		return ret;

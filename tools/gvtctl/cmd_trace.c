@@ -10,7 +10,7 @@
 
 int cmd_trace(struct gvtctl *g, int argc, char **argv)
 {
-	char request[PATH_MAX + 64];
+	const char *words[4] = { "trace", argc > 1 ? argv[1] : "", NULL, NULL };
 	char file[PATH_MAX];
 	struct json *r;
 	int ret;
@@ -26,15 +26,14 @@ int cmd_trace(struct gvtctl *g, int argc, char **argv)
 			    (size_t)snprintf(file, sizeof(file), "%s/%s", cwd, argv[3]) >= sizeof(file))
 				return gvtctl_error(g, "path too long");
 		}
-		if (strchr(file, ' ') || strchr(file, '\t'))
-			return gvtctl_error(g, "the trace path may not contain spaces");
-		snprintf(request, sizeof(request), "trace %.32s start %s", argv[1], file);
+		words[2] = "start";
+		words[3] = file;
 	} else if (argc == 3 && !strcmp(argv[2], "stop")) {
-		snprintf(request, sizeof(request), "trace %.32s stop", argv[1]);
+		words[2] = "stop";
 	} else {
 		return gvtctl_usage(g, "trace ID start FILE | trace ID stop");
 	}
-	ret = gvtctl_call(g, request, &r);
+	ret = gvtctl_callv(g, words, argc, &r);
 	if (!ret && !g->json) {
 		if (argc == 4)
 			printf("vgpu%llu: recording to %s\n",

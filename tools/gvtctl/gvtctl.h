@@ -48,6 +48,14 @@ int gvtctl_usage(struct gvtctl *g, const char *usage);
  */
 int gvtctl_call(struct gvtctl *g, const char *request, struct json **reply);
 
+/*
+ * The same, for a request made of @n words. A word that is empty or holds
+ * a space or control character (which would split it, or start another
+ * request) is refused with a usage error.
+ */
+int gvtctl_callv(struct gvtctl *g, const char *const *words, int n,
+		 struct json **reply);
+
 /* Print a JSON string with escapes (for verbs that build JSON locally). */
 void gvtctl_json_str(FILE *f, const char *s);
 

@@ -49,6 +49,8 @@ static char *parse_string_raw(struct parser *ps)
 		char c = *ps->p++;
 
 		if (c == '\\') {
+			if (!*ps->p)
+				goto out_bad;
 			c = *ps->p++;
 			switch (c) {
 			case 'n': c = '\n'; break;
@@ -61,8 +63,11 @@ static char *parse_string_raw(struct parser *ps)
 				unsigned int v = 0;
 
 				for (int i = 0; i < 4; i++) {
-					char h = *ps->p++;
+					char h = *ps->p;
 
+					if (!h)
+						goto out_bad;
+					ps->p++;
 					v <<= 4;
 					if (h >= '0' && h <= '9') v |= (unsigned int)(h - '0');
 					else if (h >= 'a' && h <= 'f') v |= (unsigned int)(h - 'a' + 10);
@@ -132,10 +137,11 @@ static struct json *parse_container(struct parser *ps, bool object)
 			if (!key)
 				goto out_bad;
 			skip_ws(ps);
-			if (*ps->p++ != ':') {
+			if (*ps->p != ':') {
 				free(key);
 				goto out_bad;
 			}
+			ps->p++;
 		}
 		v = parse_value(ps);
 		items = v ? realloc(j->items, (j->n + 1) * sizeof(*items)) : NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gvt/gvt.h>
 
@@ -19,7 +20,7 @@
 #define MAX_TRACE_VGPUS 8
 #define MAX_WORDS 10
 #define DEFAULT_RAM_MIB 256
-#define MAX_RAM_MIB 4096
+#define MAX_RAM_MIB (64u << 10)	/* 64 GiB: sparse, costs only what is used */
 
 struct trace_vgpu {
 	struct gvt_vgpu *vgpu;		/* NULL once destroyed */
@@ -66,14 +67,17 @@ static void log_sink(void *opaque, int level, const char *msg)
 		fprintf(stderr, "libgvt: %s\n", msg);
 }
 
+/* Decimal or 0x-hex, as the format says: no octal, no sign. */
 static bool parse_num(const char *s, uint64_t *v)
 {
+	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || !*digits || !strchr(hex ? "0123456789abcdefABCDEF" : "0123456789", *digits))
 		return false;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(digits, &end, hex ? 16 : 10);
 	return !errno && !*end;
 }
 
@@ -251,6 +255,10 @@ static int cmd_access(struct replay *r, char **w, int n, enum space space,
 		       (unsigned long long)value, (unsigned long long)size);
 		return -EINVAL;
 	}
+	if (space == CFG && off > UINT32_MAX) {
+		report(r, "config offset 0x%llx is out of range", (unsigned long long)off);
+		return -EINVAL;
+	}
 	tv = lookup(r, w[1]);
 	if (!tv)
 		return -EINVAL;
@@ -275,11 +283,25 @@ static int cmd_access(struct replay *r, char **w, int n, enum space space,
 			       (unsigned long long)(tv->hv->ram_size >> 20));
 			return -EINVAL;
 		}
-		if (write)
-			memcpy(tv->hv->ram + off, &value, size);
-		else
+		/* The guest writes its RAM; libgvt hears of it if it
+		 * protects that page, as a shim would report it. */
+		if (write) {
+			/* A write across a page is two, as a shim reports it. */
+			uint64_t first = 4096 - (off & 4095);
+
+			if (first >= size) {
+				ret = gvt_vgpu_page_write(tv->vgpu, off, &value, (uint32_t)size);
+			} else {
+				ret = gvt_vgpu_page_write(tv->vgpu, off, &value, (uint32_t)first);
+				if (!ret)
+					ret = gvt_vgpu_page_write(tv->vgpu, off + first,
+								  (uint8_t *)&value + first,
+								  (uint32_t)(size - first));
+			}
+		} else {
 			memcpy(&got, tv->hv->ram + off, size);
-		ret = 0;
+			ret = 0;
+		}
 		break;
 	}
 	if (ret) {
@@ -465,30 +487,77 @@ static int run_line(struct replay *r, char *line)
 
 #define LINE_MAX_LEN 1024
 
-int replay_text(const char *text, size_t len, struct replay_report *rep)
+/* Where lines come from: a buffer (fuzzing, tests) or a file (gvtctl). A
+ * file is read a line at a time, so a long recording costs no memory. */
+struct line_source {
+	const char *text;
+	size_t len, pos;
+	FILE *file;
+};
+
+/* The next line into @line; 0 at the end, -1 for an over-long line, a NUL
+ * byte or a read error (with the reason in @why). */
+static int next_line(struct line_source *src, char *line, const char **why)
+{
+	size_t n = 0;
+	int c;
+
+	if (!src->file) {
+		const char *nl;
+		size_t end;
+
+		if (src->pos >= src->len)
+			return 0;
+		nl = memchr(src->text + src->pos, '\n', src->len - src->pos);
+		end = nl ? (size_t)(nl - src->text) : src->len;
+		n = end - src->pos;
+		if (n > LINE_MAX_LEN) {
+			*why = "line longer than 1024 characters";
+			return -1;
+		}
+		memcpy(line, src->text + src->pos, n);
+		src->pos = end + 1;
+	} else {
+		for (;;) {
+			c = getc(src->file);
+			if (c == EOF || c == '\n')
+				break;
+			if (n == LINE_MAX_LEN) {
+				*why = "line longer than 1024 characters";
+				return -1;
+			}
+			line[n++] = (char)c;
+		}
+		if (ferror(src->file)) {
+			*why = strerror(errno);
+			return -1;
+		}
+		if (c == EOF && n == 0)
+			return 0;
+	}
+	line[n] = '\0';
+	if (strlen(line) != n) {
+		*why = "line contains a NUL byte";
+		return -1;
+	}
+	return 1;
+}
+
+static int replay_source(struct line_source *src, struct replay_report *rep)
 {
 	struct replay r = { .rep = rep, .aperture_mib = 1024 };
-	size_t pos = 0;
+	char line[LINE_MAX_LEN + 1];
+	const char *why = NULL;
+	int got;
 
 	strcpy(r.platform, "skl");
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		char line[LINE_MAX_LEN + 1];
-
+	while ((got = next_line(src, line, &why))) {
 		r.line++;
 		rep->lines++;
-		if (end - pos > LINE_MAX_LEN) {
-			report(&r, "line longer than %u characters", LINE_MAX_LEN);
+		if (got < 0) {
+			report(&r, "%s", why);
 			break;
 		}
-		memcpy(line, text + pos, end - pos);
-		line[end - pos] = '\0';
-		if (strlen(line) != end - pos) {
-			report(&r, "line contains a NUL byte");
-			break;
-		}
-		pos = end + 1;
 		if (run_line(&r, line))
 			break;
 	}
@@ -510,42 +579,33 @@ int replay_text(const char *text, size_t len, struct replay_report *rep)
 	return rep->failures ? -1 : 0;
 }
 
+int replay_text(const char *text, size_t len, struct replay_report *rep)
+{
+	struct line_source src = { .text = text, .len = len };
+
+	return replay_source(&src, rep);
+}
+
 int replay_file(const char *path, struct replay_report *rep)
 {
-	FILE *f = fopen(path, "rb");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	struct line_source src = { 0 };
+	struct stat st;
 	int ret;
 
-	if (!f) {
+	src.file = fopen(path, "r");
+	if (!src.file || fstat(fileno(src.file), &st) || S_ISDIR(st.st_mode)) {
+		int err = src.file ? (S_ISDIR(st.st_mode) ? EISDIR : errno) : errno;
+
+		if (src.file)
+			fclose(src.file);
 		rep->failures++;
 		rep->error[0].line = 0;
 		snprintf(rep->error[0].message, sizeof(rep->error[0].message),
-			 "cannot open: %s", strerror(errno));
+			 "cannot read: %s", strerror(err));
 		rep->reported = 1;
 		return -1;
 	}
-	for (;;) {
-		size_t n;
-
-		if (len + 4096 > cap) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 65536);
-
-			if (!t) {
-				fclose(f);
-				free(text);
-				rep->failures++;
-				return -1;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	fclose(f);
-	ret = replay_text(text ? text : "", len, rep);
-	free(text);
+	ret = replay_source(&src, rep);
+	fclose(src.file);
 	return ret;
 }
