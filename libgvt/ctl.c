@@ -26,6 +26,7 @@
 #include "cfg_space.h"
 #include "ctl.h"
 #include "private.h"
+#include "unix_socket.h"
 
 struct ctl_client {
 	int fd;
@@ -43,7 +44,7 @@ struct gvt_ctl {
 	int listen_fd;			/* -1 when detached */
 	int epoll_fd;
 	int spare_fd;			/* given up when descriptors run out */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[GVT_SOCKET_PATH_MAX];
 	struct ctl_client *clients[GVT_CTL_MAX_CLIENTS];
 };
 
@@ -694,64 +695,11 @@ int gvt_ctl_create_detached(struct gvt_ctx *ctx,
 	return 0;
 }
 
-/* Make the socket's directory if it is missing (only the last level). */
-static int make_parent(struct gvt_ctx *ctx, const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		int err = -errno;
-
-		gvt_err(ctx, "control socket: cannot create %s: %s", dir,
-			strerror(errno));
-		return err;
-	}
-	return 0;
-}
-
-/* Bind @fd to @addr, replacing a stale socket but never a live one. */
-static int bind_socket(struct gvt_ctx *ctx, int fd,
-		       const struct sockaddr_un *addr)
-{
-	int probe;
-
-	if (!bind(fd, (const struct sockaddr *)addr, sizeof(*addr)))
-		return 0;
-	if (errno != EADDRINUSE)
-		goto out_errno;
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		goto out_errno;
-	if (!connect(probe, (const struct sockaddr *)addr, sizeof(*addr))) {
-		close(probe);
-		gvt_err(ctx, "control socket: another process serves %s",
-			addr->sun_path);
-		return -EADDRINUSE;
-	}
-	close(probe);
-	if (unlink(addr->sun_path) ||
-	    bind(fd, (const struct sockaddr *)addr, sizeof(*addr)))
-		goto out_errno;
-	return 0;
-
-out_errno:
-	gvt_err(ctx, "control socket: cannot bind %s: %s", addr->sun_path,
-		strerror(errno));
-	return -errno;
-}
-
 int gvt_ctl_serve(struct gvt_ctx *ctx, const char *path,
 		  const struct gvt_ctl_params *params, struct gvt_ctl **out)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
-	char def[sizeof(addr.sun_path)];
+	char def[GVT_SOCKET_PATH_MAX], why[160];
 	struct gvt_ctl *ctl;
 	int ret;
 
@@ -763,37 +711,24 @@ int gvt_ctl_serve(struct gvt_ctx *ctx, const char *path,
 			return ret;
 		path = def;
 	}
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		gvt_err(ctx, "control socket: path longer than %zu bytes: %s",
-			sizeof(addr.sun_path) - 1, path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(addr.sun_path, path);
 	ret = gvt_ctl_create_detached(ctx, params, &ctl);
 	if (ret)
 		return ret;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 
-	ret = make_parent(ctx, path);
-	if (ret)
+	ctl->listen_fd = gvt_unix_listen(path, params && params->mode ?
+					 params->mode : 0600, why, sizeof(why));
+	if (ctl->listen_fd < 0) {
+		ret = ctl->listen_fd;
+		gvt_err(ctx, "control socket: %s", why);
 		goto out_free;
-	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
 	ctl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (ctl->listen_fd < 0 || ctl->epoll_fd < 0) {
-		ret = -errno;
-		gvt_err(ctx, "control socket: %s", strerror(errno));
-		goto out_close;
-	}
-	ret = bind_socket(ctx, ctl->listen_fd, &addr);
-	if (ret)
-		goto out_close;
-	if (chmod(path, params && params->mode ? params->mode : 0600) ||
-	    listen(ctl->listen_fd, SOMAXCONN) ||
+	if (ctl->epoll_fd < 0 ||
 	    epoll_ctl(ctl->epoll_fd, EPOLL_CTL_ADD, ctl->listen_fd, &ev)) {
 		ret = -errno;
-		gvt_err(ctx, "control socket: cannot listen on %s: %s", path,
-			strerror(errno));
+		gvt_err(ctx, "control socket: %s", strerror(errno));
 		goto out_unlink;
 	}
 	gvt_info(ctx, "control socket: serving %s", path);
@@ -802,9 +737,7 @@ int gvt_ctl_serve(struct gvt_ctx *ctx, const char *path,
 
 out_unlink:
 	unlink(path);
-out_close:
-	if (ctl->listen_fd >= 0)
-		close(ctl->listen_fd);
+	close(ctl->listen_fd);
 	if (ctl->epoll_fd >= 0)
 		close(ctl->epoll_fd);
 	if (ctl->spare_fd >= 0)
