@@ -273,6 +273,10 @@ void gdrst_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 		gvt_engines_reset(vgpu, engines);
 		vgpu->stats.resets++;
 	}
+	/* A reset GuC's microcontroller stays in reset: no GuC firmware runs
+	 * for a vGPU, and i915 checks for exactly this after resetting it. */
+	if (value & (GEN6_GRDOM_FULL | GEN9_GRDOM_GUC))
+		*vgpu_vreg32(vgpu, GUC_STATUS) |= GS_MIA_IN_RESET;
 	*vgpu_vreg32(vgpu, offset) = 0;
 }
 
@@ -453,6 +457,37 @@ void ggtt_flush_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 {
 	*vgpu_vreg32(vgpu, offset) = value;
 	gvt_ggtt_flush(vgpu);
+}
+
+/*
+ * DP AUX channels. No virtual monitor is attached to any port yet, so a
+ * transaction ends as it does on hardware with nothing plugged in: done,
+ * with a timeout error, at once. The done and error bits are sticky until
+ * the driver writes 1 to them, which it does when it starts the next one.
+ */
+void dp_aux_ch_ctl_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
+			      uint32_t value)
+{
+	static const enum gvt_irq_event aux_events[] = {
+		GVT_EV_AUX_A, GVT_EV_AUX_B, GVT_EV_AUX_C, GVT_EV_AUX_D,
+	};
+	const uint32_t sticky = DP_AUX_CH_CTL_DONE | DP_AUX_CH_CTL_TIME_OUT_ERROR |
+				DP_AUX_CH_CTL_RECEIVE_ERROR;
+	uint32_t *reg = vgpu_vreg32(vgpu, offset);
+	uint32_t channel = (offset - DP_AUX_CH_CTL_A) / DP_AUX_CH_STRIDE;
+
+	if ((offset - DP_AUX_CH_CTL_A) % DP_AUX_CH_STRIDE) {
+		*reg = value; /* a data register */
+		return;
+	}
+	*reg = (value & ~(DP_AUX_CH_CTL_SEND_BUSY | sticky)) |
+	       (*reg & sticky & ~value);
+	if (!(value & DP_AUX_CH_CTL_SEND_BUSY))
+		return;
+	*reg |= DP_AUX_CH_CTL_DONE | DP_AUX_CH_CTL_TIME_OUT_ERROR;
+	gvt_vgpu_dbg(vgpu, GVT_DBG_DPY, "AUX %c: no sink, timed out", 'A' + channel);
+	if ((value & DP_AUX_CH_CTL_INTERRUPT) && channel < ARRAY_SIZE(aux_events))
+		gvt_irq_raise(vgpu, aux_events[channel]);
 }
 
 /* Status bits a 1 clears, like FPGA_DBG's unclaimed-access flag. */

@@ -27,6 +27,7 @@ gvt_mmio_write_fn dbuf_ctl_mmio_write;
 gvt_mmio_write_fn lcpll_mmio_write;
 gvt_mmio_read_fn dpll_status_mmio_read;
 gvt_mmio_write_fn w1c_mmio_write;
+gvt_mmio_write_fn dp_aux_ch_ctl_mmio_write;
 gvt_mmio_write_fn ggtt_flush_mmio_write;
 gvt_mmio_read_fn timestamp_mmio_read;
 

@@ -72,6 +72,9 @@ const struct gvt_irq_event_desc gvt_irq_events[GVT_IRQ_NUM_EVENTS] = {
 	[GVT_EV_PIPE_C_FLIP_DONE] = { "pipe-c-primary-flip-done", GVT_IRQ_DE_PIPE_C, 3 },
 	[GVT_EV_GMBUS] = { "gmbus", GVT_IRQ_SDE, 17 },
 	[GVT_EV_AUX_A] = { "aux-a", GVT_IRQ_DE_PORT, 0 },
+	[GVT_EV_AUX_B] = { "aux-b", GVT_IRQ_DE_PORT, 25 },
+	[GVT_EV_AUX_C] = { "aux-c", GVT_IRQ_DE_PORT, 26 },
+	[GVT_EV_AUX_D] = { "aux-d", GVT_IRQ_DE_PORT, 27 },
 	[GVT_EV_PCH_PORT_D_HOTPLUG] = { "pch-port-d-hotplug", GVT_IRQ_SDE, 23 },
 };
 

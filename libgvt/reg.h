@@ -76,6 +76,19 @@
 #define GEN6_GRDOM_MEDIA	BIT(2)
 #define GEN6_GRDOM_BLT		BIT(3)
 #define GEN6_GRDOM_VECS		BIT(4)
+#define GEN9_GRDOM_GUC		BIT(5)
+
+#define GUC_STATUS		0xc000
+#define GS_MIA_IN_RESET		BIT(0)
+
+/* DP AUX channel control: one per port, data registers follow it. */
+#define DP_AUX_CH_CTL_A		0x64010
+#define DP_AUX_CH_STRIDE	0x100
+#define DP_AUX_CH_CTL_SEND_BUSY	BIT(31)
+#define DP_AUX_CH_CTL_DONE	BIT(30)
+#define DP_AUX_CH_CTL_INTERRUPT	BIT(29)
+#define DP_AUX_CH_CTL_TIME_OUT_ERROR BIT(28)
+#define DP_AUX_CH_CTL_RECEIVE_ERROR BIT(25)
 
 /* Fences: 32 x 64 bits. */
 #define FENCE_REG_GEN6_LO(i)	(0x100000 + 8 * (i))

@@ -26,7 +26,15 @@ static const struct sim_reg_value skl_gt2_power_on[] = {
 	{ 0x46000, 0x080002a1 },	/* CDCLK_CTL */
 	{ 0x46010, LCPLL_PLL_ENABLE | LCPLL_PLL_LOCK },	/* LCPLL1_CTL */
 	{ 0x6c058, 0x00000007 },	/* DPLL_CTRL1: DPLL0 override, 1620 */
+	/* No port lit: every DDI clock gated (DDI_CLK_OFF for ports A-E) */
+	{ 0x6c05c, 0x000f8000 },	/* DPLL_CTRL2 */
+	/* GuC microcontroller held in reset: no GuC firmware is loaded */
+	{ GUC_STATUS, GS_MIA_IN_RESET },
 	{ 0xc6204, 24 },		/* PCH_RAWCLK_FREQ: 24 MHz */
+	/* Two DDR4 channels, each one 8 GB dual-rank x8 DIMM (chosen) */
+	{ 0x145000, 0x00000000 },	/* MAD_INTER_CHANNEL: DDR4 */
+	{ 0x14500c, 0x00000408 },	/* MAD_DIMM_CH0: L 8 GB, x8, 2 ranks */
+	{ 0x145010, 0x00000408 },	/* MAD_DIMM_CH1 */
 	/* RP0 1150 MHz, RPn 350 MHz (HD 530), RP1 700 MHz (chosen); 50 MHz units */
 	{ 0x145998, 0x00070e17 },	/* GEN6_RP_STATE_CAP */
 	{ 0x138148, 0x00000017 },	/* GEN9_RP_STATE_LIMITS */
