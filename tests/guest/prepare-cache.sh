@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Prepares, once, everything the guest test needs, in a cache outside the
+# repository ($GVT_GUEST_CACHE, default ~/.cache/libgvt-guest):
+#   chroot/        Debian forky with qemu-system-x86 (QEMU >= 10.1: vfio-user-pci)
+#   vmlinux        Debian bookworm's kernel, uncompressed (PVH boot skips the
+#                  bzImage's slow xz decompressor under TCG)
+#   rootfs/        busybox and the i915 module chain, for the initramfs
+#   KERNEL         the kernel's version string
+# Needs root (debootstrap) the first time. Exits 77 when the package mirror
+# cannot be reached, which is the one reason to skip the guest test.
+set -eu
+cache=${GVT_GUEST_CACHE:-$HOME/.cache/libgvt-guest}
+mirror=${GVT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+stamp=$cache/ready-1
+
+[ -f "$stamp" ] && exit 0
+say() { echo "prepare-cache: $*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	say "the first preparation needs root (debootstrap): trying sudo"
+	if command -v sudo > /dev/null && sudo -n true 2> /dev/null; then
+		exec sudo -n env GVT_GUEST_CACHE="$cache" GVT_DEBIAN_MIRROR="$mirror" "$0"
+	fi
+	say "no password-less sudo: run it once as root: sudo $0"
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+mirror_reachable() { apt-get update -qq >/dev/null 2>&1; }
+# A step failed: skip if that is because the mirror went away, else fail.
+failed() {
+	if ! mirror_reachable; then
+		say "SKIP: the Debian mirror cannot be reached ($1)"
+		exit 77
+	fi
+	say "$1"
+	exit 1
+}
+if ! mirror_reachable; then
+	say "SKIP: the Debian mirror cannot be reached (apt-get update failed)"
+	exit 77
+fi
+apt-get install -y -qq --no-install-recommends debootstrap cpio xz-utils kmod >/dev/null ||
+	failed "cannot install debootstrap, cpio, xz-utils and kmod"
+
+rm -rf "$cache.new"
+mkdir -p "$cache.new/debs"
+cd "$cache.new"
+
+# The kernel linux-image-amd64 points at today, and busybox.
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+[ -n "$kpkg" ] || { say "cannot tell which kernel linux-image-amd64 means"; exit 1; }
+kver=${kpkg#linux-image-}
+say "kernel $kver"
+(cd debs && apt-get download "$kpkg" busybox-static >/dev/null 2>&1) ||
+	failed "cannot download $kpkg and busybox-static"
+dpkg-deb -x debs/"$kpkg"_*.deb kernel
+dpkg-deb -x debs/busybox-static_*.deb busybox
+
+# vmlinux: the ELF inside the bzImage, found by the xz stream's magic.
+bz=kernel/boot/vmlinuz-$kver
+off=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$bz" | head -n 1 | cut -d: -f1)
+[ -n "$off" ] || { say "no xz payload in $bz"; exit 1; }
+tail -c +"$((off + 1))" "$bz" | xz -dc --single-stream > vmlinux 2>/dev/null || true
+head -c 4 vmlinux | grep -q 'ELF' || { say "extracting vmlinux failed"; exit 1; }
+
+# The i915 module chain, in load order, with its modules.* files.
+depmod -b kernel -F kernel/boot/System.map-"$kver" "$kver"
+mkdir -p rootfs/bin rootfs/lib/modules/"$kver"
+cp busybox/bin/busybox rootfs/bin/busybox
+modprobe -d kernel -S "$kver" --show-depends i915 |
+	sed -n 's/^insmod \([^ ]*\).*/\1/p' > modules.order
+[ -s modules.order ] || { say "no i915 module chain"; exit 1; }
+while read -r ko; do
+	rel=${ko#"$cache.new"/kernel/}
+	mkdir -p "rootfs/$(dirname "$rel")"
+	cp "$ko" "rootfs/$rel"
+	echo "/$rel" >> rootfs/i915-chain
+done < modules.order
+cp kernel/lib/modules/"$kver"/modules.* rootfs/lib/modules/"$kver"/
+echo "$kver" > KERNEL
+
+# QEMU with vfio-user-pci, from Debian forky (debootstrap has no forky
+# script yet: sid's works).
+debootstrap --variant=minbase --include=qemu-system-x86 --arch=amd64 forky \
+	chroot "$mirror" /usr/share/debootstrap/scripts/sid > debootstrap.log 2>&1 ||
+	failed "debootstrap of forky failed (see $cache.new/debootstrap.log)"
+rm -rf chroot/var/cache/apt/archives/*.deb chroot/var/lib/apt/lists/*
+chroot chroot qemu-system-x86_64 -device help 2>/dev/null | grep -q vfio-user-pci ||
+	{ say "forky's QEMU has no vfio-user-pci"; exit 1; }
+chroot chroot qemu-system-x86_64 --version | head -n 1 > QEMU
+
+rm -rf debs kernel busybox
+cd /
+rm -rf "$cache"
+mv "$cache.new" "$cache"
+touch "$stamp"
+say "ready: $cache ($(cat "$cache/QEMU"), kernel $kver)"

@@ -1,0 +1,162 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The guest test: Debian's own kernel and i915 in a QEMU guest (TCG) drive
+# a libgvt vGPU that gvtd serves over vfio-user.
+#
+#   run-guest.sh BIN_DIR
+#
+# BIN_DIR holds gvtd. The cache of prepare-cache.sh is made first if it is
+# missing (that needs root once). Prints the guest's report, the figures as
+# JSON lines, and exits 0 when the milestone holds: i915 binds 8086:1912,
+# detects the GVT-g vGPU and balloons its GGTT. Exits 77 only when the
+# package mirror cannot be reached to make the cache.
+#
+# Environment:
+#   GVT_GUEST_CACHE      the cache (default ~/.cache/libgvt-guest)
+#   GVT_GUEST_KEEP=1     keep the work directory (logs, trace) even on success
+#   GVT_GUEST_TRACE=FILE also copy the vGPU's recorded trace to FILE
+#   GVT_GUEST_DRM_DEBUG  drm.debug mask for the guest kernel (default 0x2:
+#                        driver messages, which say where probe went)
+#   GVT_GUEST_TIMEOUT    seconds the guest may run (default 300)
+set -u
+bin=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${GVT_GUEST_CACHE:-$HOME/.cache/libgvt-guest}
+timeout_s=${GVT_GUEST_TIMEOUT:-300}
+drm_debug=${GVT_GUEST_DRM_DEBUG:-0x2}
+say() { echo "guest-test: $*"; }
+
+GVT_GUEST_CACHE=$cache "$here/prepare-cache.sh"
+rc=$?
+[ $rc -eq 0 ] || exit $rc
+
+work=$(mktemp -d /tmp/gvt-guest.XXXXXX)
+gvtd_pid=
+cleanup() {
+	[ -n "$gvtd_pid" ] && kill "$gvtd_pid" 2>/dev/null
+	if [ "${GVT_GUEST_KEEP:-0}" = 1 ] || [ "${failed:-1}" = 1 ]; then
+		say "logs kept in $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+# The initramfs: the cached rootfs, our /init, i915's parameters.
+mkdir "$work/root"
+cp -a "$cache/rootfs/." "$work/root/"
+cp "$here/init" "$work/root/init"
+chmod 755 "$work/root/init"
+echo "enable_guc=0 disable_display=1" > "$work/root/i915-params"
+(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz" ||
+	{ say "cannot build the initramfs"; exit 1; }
+rm -rf "$work/root"
+
+# gvtd with one vGPU, recorded from its creation.
+"$bin/gvtd" --control "$work/gvt.sock" --socket-dir "$work" \
+	--vgpu "GVTg_V5_4,trace=$work/vgpu1.trace" \
+	> "$work/gvtd.out" 2> "$work/gvtd.log" &
+gvtd_pid=$!
+for _ in $(seq 100); do
+	grep -q '^gvtd: ready' "$work/gvtd.out" 2>/dev/null && break
+	kill -0 "$gvtd_pid" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^gvtd: ready' "$work/gvtd.out" ||
+	{ say "gvtd did not start:"; cat "$work/gvtd.log"; exit 1; }
+
+# QEMU from the forky chroot, run in place through its own loader.
+c=$cache/chroot
+libs=$c/lib/x86_64-linux-gnu:$c/usr/lib/x86_64-linux-gnu
+boot() { # boot N: one guest run, its serial console in guest-N.log
+	timeout "$timeout_s" "$c/lib64/ld-linux-x86-64.so.2" --library-path "$libs" \
+		"$c/usr/bin/qemu-system-x86_64" -L "$c/usr/share/qemu" -L "$c/usr/share/seabios" \
+		-accel tcg -m 512 -smp 1 -display none -nodefaults -serial stdio -no-reboot \
+		-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
+		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"type\":\"unix\",\"path\":\"$work/vgpu1.sock\"}}" \
+		-kernel "$cache/vmlinux" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet drm.debug=$drm_debug" \
+		> "$work/guest-$1.log" 2> "$work/qemu-$1.err"
+}
+left() { # left N: wait until gvtd has seen its Nth client go
+	for _ in $(seq 50); do
+		[ "$(grep -c 'figures (client left)' "$work/gvtd.log")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+say "booting $(cat "$cache/QEMU"), kernel $(cat "$cache/KERNEL")"
+boot 1
+qemu_rc1=$?
+left 1
+left_rc1=$?
+# The first boot is the recorded one: stop recording through gvtctl.
+"$bin/gvtctl" --socket "$work/gvt.sock" trace 1 stop > /dev/null
+gvtctl_rc=$?
+say "booting again: the same vGPU, a new client"
+boot 2
+qemu_rc2=$?
+left 2
+left_rc2=$?
+
+kill -TERM "$gvtd_pid"
+wait "$gvtd_pid"
+gvtd_rc=$?
+gvtd_pid=
+
+grep '^GVT-GUEST:' "$work/guest-1.log" | sed 's/^/  /'
+say "kernel log of i915 and drm (first boot):"
+grep '^GVT-KLOG:' "$work/guest-1.log" | sed 's/^GVT-KLOG: /  /' | grep -i -E 'i915|drm|gvt' | head -n 400
+for n in 1 2; do
+	[ -s "$work/qemu-$n.err" ] && { say "QEMU said (boot $n):"; sed 's/^/  /' "$work/qemu-$n.err"; }
+done
+say "gvtd said (warnings and figures):"
+grep -E 'warning|error|figures' "$work/gvtd.log" | sed 's/^/  /' | head -n 40
+
+[ -n "${GVT_GUEST_TRACE:-}" ] && cp "$work/vgpu1.trace" "$GVT_GUEST_TRACE"
+
+# Figures: the guest's clock when i915's probe returned, the wall time of a
+# whole run, and gvtd's figures for the first client.
+probed=$(sed -n 's/^GVT-GUEST: i915 loaded rc=[0-9]* at \([0-9.]*\)s.*/\1/p' "$work/guest-1.log")
+[ -n "$probed" ] &&
+	echo "{\"bench\":\"guest\",\"figure\":\"boot_to_i915_probed_s\",\"value\":$probed,\"unit\":\"s\",\"note\":\"guest uptime when insmod i915 returned (TCG, 1 vCPU)\"}"
+sed -n 's/.*vgpu1 figures (client left): \(.*\)/\1/p' "$work/gvtd.log" | head -n 1 |
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] ~ /^[0-9.]+$/)
+		printf "{\"bench\":\"guest\",\"figure\":\"gvtd_%s\",\"value\":%s}\n", kv[1], kv[2] } }'
+
+# The milestone.
+failed=0
+check() { # check BOOT WHAT REGEX
+	if grep -q -E "$3" "$work/guest-$1.log"; then
+		say "ok: boot $1: $2"
+	else
+		say "FAILED: boot $1: $2"
+		failed=1
+	fi
+}
+expect() { # expect WHAT STATUS
+	if [ "$2" -eq 0 ]; then say "ok: $1"; else say "FAILED: $1 ($2)"; failed=1; fi
+}
+expect "QEMU ran the first guest" $qemu_rc1
+expect "gvtd saw the first client go" $left_rc1
+expect "gvtctl stopped the recording" $gvtctl_rc
+expect "QEMU ran the second guest" $qemu_rc2
+expect "gvtd saw the second client go" $left_rc2
+expect "gvtd shut down cleanly on SIGTERM" $gvtd_rc
+for n in 1 2; do
+	check $n "the guest sees the vGPU as 8086:1912" '^GVT-GUEST: pci .* 0x8086:0x1912 class 0x030000'
+	check $n "i915 binds it" '^GVT-GUEST: bound .* i915'
+	check $n "i915 detects a GVT-g vGPU" 'Virtual GPU for Intel GVT-g detected'
+	check $n "i915 balloons its GGTT from PVINFO" 'VGT ballooning configuration'
+	check $n "i915's probe returns" '^GVT-GUEST: i915 loaded rc=0'
+	check $n "the guest finished" '^GVT-GUEST: done'
+done
+# The recorded first boot replays without QEMU.
+if "$bin/gvtctl" replay "$work/vgpu1.trace" > "$work/replay.out" 2>&1; then
+	say "ok: the recorded probe replays ($(sed -n 's/.*passed (\(.*\))/\1/p' "$work/replay.out"))"
+else
+	say "FAILED: the recorded probe does not replay:"; sed 's/^/  /' "$work/replay.out"
+	failed=1
+fi
+exit $failed
