@@ -17,8 +17,6 @@
 #define PCI_DEVICE_ID		0x02
 #define PCI_COMMAND_IO		BIT(0)
 #define PCI_COMMAND_MEMORY	BIT(1)
-#define PCI_COMMAND_INTX_DISABLE BIT(10)
-#define PCI_STATUS		0x06
 #define PCI_STATUS_CAP_LIST	BIT(4)
 #define PCI_STATUS_ERRORS	0xf900	/* parity, aborts, SERR: RW1C */
 #define PCI_REVISION_ID		0x08
@@ -244,9 +242,9 @@ int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu, uint32_t offset,
 			cfg->data[PM_CTRL] = old_pm;
 	}
 
-	/* Enabling MSI or bus mastering may let a pending interrupt out;
-	 * disabling them holds it back. */
-	if ((offset <= PCI_COMMAND && offset + len > PCI_COMMAND) ||
+	/* Enabling MSI, bus mastering or INTx may let a pending interrupt
+	 * out; disabling them holds it back. */
+	if ((offset <= PCI_COMMAND + 1 && offset + len > PCI_COMMAND) ||
 	    (offset <= MSI_FLAGS && offset + len > MSI_FLAGS))
 		gvt_irq_update(vgpu);
 	gvt_vgpu_dbg(vgpu, GVT_DBG_MMIO, "config write 0x%x size %u", offset,

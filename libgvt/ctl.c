@@ -436,6 +436,8 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	jb_u64(b, "page_writes", s.page_writes);
 	jb_u64(b, "msi_injected", s.msi_injected);
 	jb_u64(b, "msi_failed", s.msi_failed);
+	jb_u64(b, "intx_asserted", s.intx_asserted);
+	jb_u64(b, "intx_failed", s.intx_failed);
 	jb_u64(b, "guest_errors", s.guest_errors);
 	jb_u64(b, "resets", s.resets);
 	jb_append(b, "}}", 2);

@@ -61,4 +61,11 @@ static inline int gvt_hv_page_track_disable(struct gvt_vgpu *vgpu,
 	return vgpu->hv_ops->page_track_disable(vgpu->hv, gfn);
 }
 
+static inline int gvt_hv_set_intx(struct gvt_vgpu *vgpu, bool asserted)
+{
+	if (!vgpu->hv_ops->set_intx)
+		return -EOPNOTSUPP;
+	return vgpu->hv_ops->set_intx(vgpu->hv, asserted);
+}
+
 #endif /* GVT_HV_H */

@@ -120,13 +120,40 @@ static unsigned int bank_of(uint32_t offset)
 	return GVT_IRQ_SDE;
 }
 
+/* INTx is a level: the shim hears of every change. A vGPU in failsafe
+ * lets its line fall, so a guest is not left with a line it cannot
+ * clear. */
+static void intx_update(struct gvt_vgpu *vgpu, bool pending)
+{
+	bool asserted = pending && gvt_cfg_intx_enabled(vgpu) && !vgpu->failsafe;
+	int ret;
+
+	gvt_cfg_set_intx_status(vgpu, pending && !gvt_cfg_msi_enabled(vgpu));
+	if (asserted == vgpu->irq.intx)
+		return;
+	vgpu->irq.intx = asserted;
+	ret = gvt_hv_set_intx(vgpu, asserted);
+	if (ret && ret != -EOPNOTSUPP) {
+		vgpu->stats.intx_failed++;
+		gvt_vgpu_dbg(vgpu, GVT_DBG_IRQ, "INTx %s not delivered: %d",
+			     asserted ? "assert" : "deassert", ret);
+		return;
+	}
+	vgpu->stats.intx_asserted += asserted;
+	if (vgpu->trace)
+		gvt_trace_intx(vgpu, asserted);
+	gvt_vgpu_dbg(vgpu, GVT_DBG_IRQ, "INTx %s", asserted ? "asserted" : "deasserted");
+}
+
 void gvt_irq_update(struct gvt_vgpu *vgpu)
 {
 	uint32_t master = *vgpu_vreg32(vgpu, GEN8_MASTER_IRQ);
-	bool line = (master & GEN8_MASTER_IRQ_CONTROL) &&
-		    (master & ~GEN8_MASTER_IRQ_CONTROL) &&
-		    gvt_cfg_msi_deliverable(vgpu);
+	bool pending = (master & GEN8_MASTER_IRQ_CONTROL) &&
+		       (master & ~GEN8_MASTER_IRQ_CONTROL);
+	bool line = pending && gvt_cfg_msi_deliverable(vgpu);
 	bool rising = line && !vgpu->irq.line;
+
+	intx_update(vgpu, pending);
 
 	vgpu->irq.line = line;
 	if (!rising || vgpu->failsafe)
@@ -186,6 +213,10 @@ int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu, const char *event)
 void gvt_irq_reset(struct gvt_vgpu *vgpu)
 {
 	vgpu->irq.line = false;
+	if (vgpu->irq.intx) {
+		vgpu->irq.intx = false;
+		gvt_hv_set_intx(vgpu, false);
+	}
 	*vgpu_vreg32(vgpu, GEN8_MASTER_IRQ) &= GEN8_MASTER_IRQ_CONTROL;
 	for (unsigned int bank = 0; bank < GVT_IRQ_NUM_BANKS; bank++)
 		bank_changed(vgpu, bank);

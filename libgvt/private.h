@@ -96,7 +96,8 @@ struct gvt_ggtt_state {
 };
 
 struct gvt_irq_state {
-	bool line;		/* interrupt output asserted (MSI sent on 0->1) */
+	bool line;		/* MSI output asserted (an MSI is sent on 0->1) */
+	bool intx;		/* INTA# asserted (the shim is told each change) */
 };
 
 /* Per-engine submission registers' state. */
@@ -221,6 +222,7 @@ void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,
 void gvt_trace_memory_write(struct gvt_vgpu *vgpu, uint64_t gpa,
 			    const void *data, uint32_t len);
 void gvt_trace_msi(struct gvt_vgpu *vgpu);
+void gvt_trace_intx(struct gvt_vgpu *vgpu, bool asserted);
 void gvt_trace_note_memory(struct gvt_vgpu *vgpu, uint64_t end);
 void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name);
 void gvt_trace_reset(struct gvt_vgpu *vgpu);

@@ -230,6 +230,14 @@ void gvt_trace_msi(struct gvt_vgpu *vgpu)
 	vgpu->trace->msis++;
 }
 
+void gvt_trace_intx(struct gvt_vgpu *vgpu, bool asserted)
+{
+	flush_msis(vgpu);
+	if (vgpu->trace &&
+	    fprintf(vgpu->trace->file, "intx %u %u\n", TRACE_ID, asserted) < 0)
+		trace_failed(vgpu);
+}
+
 void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name)
 {
 	flush_msis(vgpu);

@@ -42,6 +42,7 @@ void gvt_vgpu_enter_failsafe(struct gvt_vgpu *vgpu, const char *fmt, ...)
 	vgpu->stats.guest_errors++;
 	gvt_vgpu_log(vgpu, GVT_LOG_NOTICE, "failsafe: %s; registers are plain storage until reset",
 		     vgpu->failsafe_reason);
+	gvt_irq_update(vgpu); /* lets an asserted INTx line fall */
 }
 
 static int check_hv_ops(struct gvt_ctx *ctx, const struct gvt_hv_ops *ops)

@@ -626,6 +626,8 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_info(struct gvt_vgpu *vgpu,
  * @page_writes: writes reported through gvt_vgpu_page_write().
  * @msi_injected: MSIs delivered.
  * @msi_failed: MSIs the shim failed to deliver.
+ * @intx_asserted: times the INTx line rose (MSI off, INTx enabled).
+ * @intx_failed: INTx level changes the shim failed to deliver.
  * @guest_errors: guest rule breaks seen (each logged, rate-limited).
  * @resets: device-level and GPU-requested resets.
  */
@@ -644,6 +646,8 @@ struct gvt_vgpu_stats {
 	uint64_t page_writes;
 	uint64_t msi_injected;
 	uint64_t msi_failed;
+	uint64_t intx_asserted;
+	uint64_t intx_failed;
 	uint64_t guest_errors;
 	uint64_t resets;
 };

@@ -26,7 +26,7 @@ extern "C" {
  * gvt_vgpu_create() refuses a table whose version differs, so a shim built
  * against another layout fails loudly instead of calling the wrong slot.
  */
-#define GVT_HV_OPS_VERSION 1u
+#define GVT_HV_OPS_VERSION 2u
 
 /** GVT_HV_PAGE_SIZE - the guest frame size every gfn below refers to. */
 #define GVT_HV_PAGE_SIZE 4096u
@@ -62,6 +62,13 @@ extern "C" {
  *	re-validates at submission time). Return: 0 or -errno.
  * @page_track_disable: optional, present if and only if @page_track_enable
  *	is. Undo @page_track_enable for @gfn. Return: 0 or -errno.
+ * @set_intx: optional. The vGPU's legacy interrupt line (INTA#) changed
+ *	level: @asserted is true when it rose, false when it fell. libgvt
+ *	drives the line only while the guest has MSI off and INTx enabled
+ *	(PCI_COMMAND bit 10 clear); with MSI on, interrupts go through
+ *	@inject_msi. Called once per change. A transport without INTx leaves
+ *	it NULL and its guests must use MSI. Return: 0 or -errno (counted in
+ *	the vGPU's statistics; the next change is delivered regardless).
  */
 struct gvt_hv_ops {
 	uint32_t version;
@@ -73,6 +80,7 @@ struct gvt_hv_ops {
 	int (*inject_msi)(void *hv, uint64_t addr, uint32_t data);
 	int (*page_track_enable)(void *hv, uint64_t gfn);
 	int (*page_track_disable)(void *hv, uint64_t gfn);
+	int (*set_intx)(void *hv, bool asserted);
 };
 
 #ifdef __cplusplus

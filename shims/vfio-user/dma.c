@@ -405,4 +405,5 @@ const struct gvt_hv_ops gvt_vfu_hv_ops = {
 	.dma_map = vfu_dma_map,
 	.dma_unmap = vfu_dma_unmap,
 	.inject_msi = vfu_inject_msi,
+	.set_intx = vfu_set_intx,
 };

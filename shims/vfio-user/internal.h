@@ -57,7 +57,8 @@ struct vfu_irq {
 	int trigger_fd;			/* eventfd the client gave, or -1 */
 	int unmask_fd;			/* INTx resample eventfd, or -1 */
 	bool masked;			/* INTx: masked (by the client or by delivery) */
-	bool pending;			/* an interrupt waits for a trigger fd / unmask */
+	bool pending;			/* MSI: one waits for its trigger fd;
+					 * INTx: the line is asserted */
 };
 
 struct gvt_vfu {
@@ -152,5 +153,6 @@ void vfu_irq_event(struct gvt_vfu *vfu, int fd);
 void vfu_irq_release_all(struct gvt_vfu *vfu);
 void vfu_irq_reset(struct gvt_vfu *vfu);
 int vfu_inject_msi(void *hv, uint64_t addr, uint32_t data);
+int vfu_set_intx(void *hv, bool asserted);
 
 #endif /* GVT_VFU_INTERNAL_H */

@@ -265,12 +265,12 @@ void vfu_irq_event(struct gvt_vfu *vfu, int fd)
 		unmask(vfu, IRQ_INTX);
 }
 
+/* A device reset: no MSI is owed any more, and INTx starts unmasked (its
+ * level is libgvt's, which lowers it when it resets the vGPU). */
 void vfu_irq_reset(struct gvt_vfu *vfu)
 {
-	for (unsigned int i = 0; i < ARRAY_LEN(vfu->irq); i++) {
-		vfu->irq[i].pending = false;
-		vfu->irq[i].masked = false;
-	}
+	vfu->irq[IRQ_MSI].pending = false;
+	vfu->irq[IRQ_INTX].masked = false;
 }
 
 void vfu_irq_release_all(struct gvt_vfu *vfu)
@@ -278,6 +278,18 @@ void vfu_irq_release_all(struct gvt_vfu *vfu)
 	for (unsigned int i = 0; i < ARRAY_LEN(vfu->irq); i++)
 		disable(vfu, i);
 	vfu_irq_reset(vfu);
+}
+
+/* The line's level from libgvt. A falling line needs no message: the
+ * client lowers its side at the guest's EOI and asks us to unmask, and we
+ * signal again only if the line is still high then. */
+int vfu_set_intx(void *hv, bool asserted)
+{
+	struct gvt_vfu *vfu = hv;
+
+	vfu->irq[IRQ_INTX].pending = asserted;
+	intx_deliver(vfu);
+	return 0;
 }
 
 int vfu_inject_msi(void *hv, uint64_t addr, uint32_t data)

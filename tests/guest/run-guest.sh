@@ -68,14 +68,14 @@ grep -q '^gvtd: ready' "$work/gvtd.out" ||
 # QEMU from the forky chroot, run in place through its own loader.
 c=$cache/chroot
 libs=$c/lib/x86_64-linux-gnu:$c/usr/lib/x86_64-linux-gnu
-boot() { # boot N: one guest run, its serial console in guest-N.log
+boot() { # boot N [KERNEL ARGS]: one guest run, its console in guest-N.log
 	timeout "$timeout_s" "$c/lib64/ld-linux-x86-64.so.2" --library-path "$libs" \
 		"$c/usr/bin/qemu-system-x86_64" -L "$c/usr/share/qemu" -L "$c/usr/share/seabios" \
 		-accel tcg -m 512 -smp 1 -display none -nodefaults -serial stdio -no-reboot \
 		-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"type\":\"unix\",\"path\":\"$work/vgpu1.sock\"}}" \
 		-kernel "$cache/vmlinux" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet drm.debug=$drm_debug" \
+		-append "console=ttyS0 panic=-1 quiet drm.debug=$drm_debug ${2:-}" \
 		> "$work/guest-$1.log" 2> "$work/qemu-$1.err"
 }
 left() { # left N: wait until gvtd has seen its Nth client go
@@ -94,11 +94,13 @@ left_rc1=$?
 # The first boot is the recorded one: stop recording through gvtctl.
 "$bin/gvtctl" --socket "$work/gvt.sock" trace 1 stop > /dev/null
 gvtctl_rc=$?
-say "booting again: the same vGPU, a new client"
-boot 2
+say "booting again: the same vGPU, a new client, and no MSI (INTx)"
+boot 2 pci=nomsi
 qemu_rc2=$?
 left 2
 left_rc2=$?
+intx=$("$bin/gvtctl" --socket "$work/gvt.sock" --json show 1 |
+	sed -n 's/.*"intx_asserted":\([0-9]*\).*/\1/p')
 
 kill -TERM "$gvtd_pid"
 wait "$gvtd_pid"
@@ -152,6 +154,9 @@ for n in 1 2; do
 	check $n "i915's probe returns" '^GVT-GUEST: i915 loaded rc=0'
 	check $n "the guest finished" '^GVT-GUEST: done'
 done
+check 1 "i915 takes MSIs" '^GVT-GUEST: interrupts .*PCI-MSI.*i915'
+check 2 "i915 takes INTx (IO-APIC) interrupts" '^GVT-GUEST: interrupts .*IO-APIC.*i915'
+expect "libgvt raised INTx for the second guest ($intx times)" $([ "${intx:-0}" -gt 0 ]; echo $?)
 # The recorded first boot replays without QEMU.
 if "$bin/gvtctl" replay "$work/vgpu1.trace" > "$work/replay.out" 2>&1; then
 	say "ok: the recorded probe replays ($(sed -n 's/.*passed (\(.*\))/\1/p' "$work/replay.out"))"

@@ -144,6 +144,18 @@ static int mock_page_track_disable(void *hv, uint64_t gfn)
 	return track(hv, MOCK_PAGE_TRACK_DISABLE, gfn, false);
 }
 
+static int mock_set_intx(void *hv, bool asserted)
+{
+	struct mock_hv *m = hv;
+	int err = injected(m, MOCK_SET_INTX);
+
+	if (err)
+		return err;
+	m->intx_changes += m->intx != asserted;
+	m->intx = asserted;
+	return 0;
+}
+
 const struct gvt_hv_ops mock_hv_ops = {
 	.version = GVT_HV_OPS_VERSION,
 	.read_gpa = mock_read_gpa,
@@ -153,6 +165,7 @@ const struct gvt_hv_ops mock_hv_ops = {
 	.inject_msi = mock_inject_msi,
 	.page_track_enable = mock_page_track_enable,
 	.page_track_disable = mock_page_track_disable,
+	.set_intx = mock_set_intx,
 };
 
 const struct gvt_hv_ops mock_hv_ops_no_track = {
@@ -162,6 +175,7 @@ const struct gvt_hv_ops mock_hv_ops_no_track = {
 	.dma_map = mock_dma_map,
 	.dma_unmap = mock_dma_unmap,
 	.inject_msi = mock_inject_msi,
+	.set_intx = mock_set_intx,
 };
 
 int mock_hv_create(uint64_t ram_size, struct mock_hv **out)

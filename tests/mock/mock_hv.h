@@ -19,6 +19,7 @@ enum mock_op {
 	MOCK_INJECT_MSI,
 	MOCK_PAGE_TRACK_ENABLE,
 	MOCK_PAGE_TRACK_DISABLE,
+	MOCK_SET_INTX,
 	MOCK_NUM_OPS
 };
 
@@ -53,6 +54,9 @@ struct mock_hv {
 
 	struct mock_msi msi[MOCK_MSI_LOG];	/* the first MOCK_MSI_LOG MSIs */
 	unsigned int num_msi;			/* all MSIs delivered */
+
+	bool intx;			/* the INTx line's level */
+	unsigned int intx_changes;	/* set_intx calls that changed it */
 
 	struct mock_track_call track[MOCK_TRACK_LOG];
 	unsigned int num_track;

@@ -3,6 +3,7 @@
  * delivered once per rising edge. */
 #include "harness.h"
 #include "interrupt.h"
+#include "private.h"
 
 #define MASTER 0x44200
 #define GT0_ISR 0x44300
@@ -167,10 +168,105 @@ START_TEST(test_interrupt_partial_iir_write_clears_only_its_bytes)
 }
 END_TEST
 
+/* ---- INTx: a guest that leaves MSI off ---- */
+
+#define PCI_COMMAND 0x04
+#define PCI_STATUS 0x06
+#define PCI_STATUS_INTERRUPT 0x08
+#define COMMAND_MEM_MASTER 0x0006
+#define COMMAND_INTX_DISABLE 0x0400
+
+static void setup_intx(void)
+{
+	t_setup_vgpu();
+	cfg_w16(t_vgpu, PCI_COMMAND, COMMAND_MEM_MASTER);
+}
+
+START_TEST(test_interrupt_intx_is_a_level)
+{
+	driver_enables_gt0();
+	ck_assert(!t_hv->intx);
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	ck_assert(t_hv->intx);
+	ck_assert_uint_eq(t_hv->num_msi, 0);
+	ck_assert_uint_eq(cfg_r16(t_vgpu, PCI_STATUS) & PCI_STATUS_INTERRUPT,
+			  PCI_STATUS_INTERRUPT);
+	/* A second event while the line is high changes nothing. */
+	gvt_irq_raise(t_vgpu, GVT_EV_BCS_USER_INTERRUPT);
+	ck_assert_uint_eq(t_hv->intx_changes, 1);
+	/* The handler acks one source: still pending; the other: the line falls. */
+	mmio_w32(t_vgpu, GT0_IIR, 0x1);
+	ck_assert(t_hv->intx);
+	mmio_w32(t_vgpu, GT0_IIR, 0x10000);
+	ck_assert(!t_hv->intx);
+	ck_assert_uint_eq(cfg_r16(t_vgpu, PCI_STATUS) & PCI_STATUS_INTERRUPT, 0);
+	ck_assert_uint_eq(t_stats(t_vgpu).intx_asserted, 1);
+}
+END_TEST
+
+START_TEST(test_interrupt_intx_disable_holds_the_line_back)
+{
+	driver_enables_gt0();
+	cfg_w16(t_vgpu, PCI_COMMAND, COMMAND_MEM_MASTER | COMMAND_INTX_DISABLE);
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	ck_assert(!t_hv->intx);
+	/* Interrupt Status shows the pending interrupt regardless. */
+	ck_assert_uint_eq(cfg_r16(t_vgpu, PCI_STATUS) & PCI_STATUS_INTERRUPT,
+			  PCI_STATUS_INTERRUPT);
+	/* Clearing INTx Disable (a one-byte write to the command's high byte)
+	 * lets it out. */
+	cfg_w8(t_vgpu, PCI_COMMAND + 1, 0);
+	ck_assert(t_hv->intx);
+}
+END_TEST
+
+START_TEST(test_interrupt_msi_takes_over_from_intx)
+{
+	driver_enables_gt0();
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	ck_assert(t_hv->intx);
+	/* Enabling MSI drops the line, and the pending interrupt goes out as
+	 * an MSI instead. */
+	t_enable_msi(t_vgpu, MSI_ADDR, MSI_DATA);
+	ck_assert(!t_hv->intx);
+	ck_assert_uint_eq(t_hv->num_msi, 1);
+}
+END_TEST
+
+START_TEST(test_interrupt_intx_falls_on_reset_and_failsafe)
+{
+	driver_enables_gt0();
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	ck_assert(t_hv->intx);
+	ck_assert_int_eq(gvt_vgpu_reset(t_vgpu), 0);
+	ck_assert(!t_hv->intx);
+
+	cfg_w16(t_vgpu, PCI_COMMAND, COMMAND_MEM_MASTER);
+	driver_enables_gt0();
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	ck_assert(t_hv->intx);
+	gvt_vgpu_enter_failsafe(t_vgpu, "test");
+	ck_assert(!t_hv->intx);
+	gvt_irq_raise(t_vgpu, GVT_EV_BCS_USER_INTERRUPT);
+	ck_assert(!t_hv->intx);
+}
+END_TEST
+
+START_TEST(test_interrupt_intx_failure_is_counted)
+{
+	mock_hv_fail(t_hv, MOCK_SET_INTX, 0, 1, -EIO);
+	driver_enables_gt0();
+	gvt_irq_raise(t_vgpu, GVT_EV_RCS_USER_INTERRUPT);
+	ck_assert_uint_eq(t_stats(t_vgpu).intx_failed, 1);
+	ck_assert_uint_eq(t_stats(t_vgpu).intx_asserted, 0);
+}
+END_TEST
+
 Suite *interrupt_suite(void)
 {
 	Suite *s = suite_create("interrupt");
 	TCase *tc = tcase_create("interrupt");
+	TCase *intx = tcase_create("intx");
 
 	tcase_add_checked_fixture(tc, setup, t_teardown);
 	tcase_add_test(tc, test_interrupt_event_to_msi);
@@ -183,5 +279,12 @@ Suite *interrupt_suite(void)
 	tcase_add_test(tc, test_interrupt_delivery_failure_is_counted);
 	tcase_add_test(tc, test_interrupt_partial_iir_write_clears_only_its_bytes);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(intx, setup_intx, t_teardown);
+	tcase_add_test(intx, test_interrupt_intx_is_a_level);
+	tcase_add_test(intx, test_interrupt_intx_disable_holds_the_line_back);
+	tcase_add_test(intx, test_interrupt_msi_takes_over_from_intx);
+	tcase_add_test(intx, test_interrupt_intx_falls_on_reset_and_failsafe);
+	tcase_add_test(intx, test_interrupt_intx_failure_is_counted);
+	suite_add_tcase(s, intx);
 	return s;
 }

@@ -62,7 +62,7 @@ START_TEST(test_vgpu_hv_ops_are_checked)
 	ck_assert_int_eq(gvt_vgpu_create(t_ctx, "GVTg_V5_8", NULL, hv, &v), -EINVAL);
 	ops.version = GVT_HV_OPS_VERSION + 1;
 	ck_assert_int_eq(gvt_vgpu_create(t_ctx, "GVTg_V5_8", &ops, hv, &v), -EINVAL);
-	ck_assert(t_log_has("hv ops version 2, libgvt speaks 1"));
+	ck_assert(t_log_has("hv ops version 3, libgvt speaks 2"));
 	ops = mock_hv_ops;
 	ops.dma_map = NULL;
 	ck_assert_int_eq(gvt_vgpu_create(t_ctx, "GVTg_V5_8", &ops, hv, &v), -EINVAL);

@@ -352,6 +352,27 @@ static int cmd_msi(struct replay *r, char **w, int n)
 	return 0;
 }
 
+/* intx ID LEVEL: the INTx line is at LEVEL now. */
+static int cmd_intx(struct replay *r, char **w, int n)
+{
+	struct trace_vgpu *tv;
+	uint64_t level;
+
+	if (n != 3 || !parse_num(w[2], &level) || level > 1) {
+		report(r, "usage: intx ID 0|1");
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	if (tv->hv->intx != (level == 1))
+		report(r, "intx %s: expected the line at %llu, it is at %u", w[1],
+		       (unsigned long long)level, tv->hv->intx);
+	else
+		r->rep->checks++;
+	return 0;
+}
+
 /* event ID NAME: a stimulus from the GPU's side (test traces only). */
 static int cmd_event(struct replay *r, char **w, int n)
 {
@@ -472,6 +493,8 @@ static int run_line(struct replay *r, char *line)
 					  accesses[i].write);
 	if (!strcmp(words[0], "vgpu"))
 		return cmd_vgpu(r, words, n);
+	if (!strcmp(words[0], "intx"))
+		return cmd_intx(r, words, n);
 	if (!strcmp(words[0], "event"))
 		return cmd_event(r, words, n);
 	if (!strcmp(words[0], "msi"))
