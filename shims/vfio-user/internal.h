@@ -70,6 +70,7 @@ struct gvt_vfu {
 	unsigned int dma_timeout_ms;
 
 	int epoll_fd;
+	int kick_fd;			/* eventfd: messages wait in the queue */
 	int listen_fd;			/* -1 when serving a given socket */
 	int conn_fd;			/* -1 without a client */
 	char path[GVT_SOCKET_PATH_MAX];	/* to unlink; empty without one */
@@ -79,7 +80,7 @@ struct gvt_vfu {
 	uint32_t rx_got;		/* bytes of rx (header + payload) so far */
 	struct vfu_msg queue[VFU_QUEUE_LEN];
 	unsigned int queue_head, queue_len;
-	bool dispatching;		/* inside a handler: queue, don't handle */
+	bool dispatching;		/* inside gvt_vfu_dispatch() */
 
 	/* Sending: replies the socket did not take yet. */
 	uint8_t *tx;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -467,6 +468,10 @@ int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
 		poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
 	}
 	vfu->awaited = NULL;
+	/* Outside dispatch nothing would look at what was queued until the
+	 * socket spoke again: wake our poller. */
+	if (!vfu->dispatching && vfu->queue_len)
+		eventfd_write(vfu->kick_fd, 1);
 	if (ret) {
 		vfu_log(vfu, GVT_LOG_WARNING, "client: no reply to %s of message %u: %s",
 			command == VFU_CMD_DMA_READ ? "DMA_READ" : "DMA_WRITE",
@@ -518,12 +523,15 @@ int gvt_vfu_create(const struct gvt_vfu_params *params, struct gvt_vfu **out)
 	reset_connection_state(vfu);
 
 	vfu->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (vfu->epoll_fd < 0) {
+	vfu->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vfu->epoll_fd < 0 || vfu->kick_fd < 0 ||
+	    epoll_ctl(vfu->epoll_fd, EPOLL_CTL_ADD, vfu->kick_fd,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = vfu->kick_fd })) {
 		ret = -errno;
 		vfu_log(vfu, GVT_LOG_ERR, "epoll: %s", strerror(errno));
 		if (params->connected_fd >= 0)
 			close(params->connected_fd);
-		goto out_free;
+		goto out_close_epoll;
 	}
 	if (params->connected_fd >= 0) {
 		ret = conn_open(vfu, params->connected_fd);
@@ -554,8 +562,10 @@ int gvt_vfu_create(const struct gvt_vfu_params *params, struct gvt_vfu **out)
 	return 0;
 
 out_close_epoll:
-	close(vfu->epoll_fd);
-out_free:
+	if (vfu->epoll_fd >= 0)
+		close(vfu->epoll_fd);
+	if (vfu->kick_fd >= 0)
+		close(vfu->kick_fd);
 	free(vfu);
 	return ret;
 }
@@ -623,20 +633,25 @@ int gvt_vfu_dispatch(struct gvt_vfu *vfu)
 
 		if (fd == vfu->listen_fd)
 			accept_client(vfu);
+		else if (fd == vfu->kick_fd)
+			eventfd_read(fd, &(eventfd_t){ 0 });
 		else if (fd == vfu->conn_fd && vfu->tx_pos < vfu->tx_len)
 			flush_tx(vfu); /* room, or a hang-up that ends it */
 		else if (fd != vfu->conn_fd)
 			vfu_irq_event(vfu, fd);
 	}
 
-	/* Read while the replies go out; a client that stops reading them
-	 * stops being read. */
+	/* What a DMA wait queued comes first; then read while the replies
+	 * go out (a client that stops reading them stops being read). */
+	vfu->dispatching = true;
+	handled += drain_queue(vfu);
 	for (unsigned int reads = 0; vfu->conn_fd >= 0 && !vfu->conn_broken &&
 	     vfu->tx_pos == vfu->tx_len && reads < VFU_READS_PER_DISPATCH; reads++) {
 		if (rx_step(vfu) <= 0)
 			break;
 		handled += drain_queue(vfu);
 	}
+	vfu->dispatching = false;
 	if (vfu->conn_broken)
 		conn_close(vfu, true);
 	return (int)handled;
@@ -654,6 +669,7 @@ void gvt_vfu_destroy(struct gvt_vfu *vfu)
 		unlink(vfu->path);
 	}
 	close(vfu->epoll_fd);
+	close(vfu->kick_fd);
 	free(vfu->tx);
 	free(vfu->scratch);
 	free(vfu);

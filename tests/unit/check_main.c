@@ -15,6 +15,9 @@ int main(void)
 		log_suite,	   mmio_suite,	    page_track_suite,
 		pvinfo_suite,	   regs_suite,	    trace_suite,
 		vgpu_suite,
+#ifdef GVT_TEST_VFIO_USER
+		vfio_user_suite,
+#endif
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -77,5 +77,6 @@ Suite *pvinfo_suite(void);
 Suite *regs_suite(void);
 Suite *trace_suite(void);
 Suite *vgpu_suite(void);
+Suite *vfio_user_suite(void);
 
 #endif /* GVT_TEST_HARNESS_H */
