@@ -28,6 +28,10 @@ START_TEST(test_mmio_power_on_values)
 	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x46010), 0xc0000000);	/* LCPLL1 locked */
 	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x6c060), 0x1);		/* DPLL0 locked */
 	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x44200), 0);		/* master off */
+	/* What i915's probe reads of the "hardware" (found booting it): */
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x6c05c), 0x000f8000);	/* DDI clocks gated */
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x14500c), 0x408);	/* DIMM on channel 0 */
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x145010), 0x408);	/* and 1 */
 }
 END_TEST
 
@@ -175,6 +179,44 @@ START_TEST(test_mmio_gdrst)
 	for (int i = 0; i < 100; i++)
 		mmio_w32(t_vgpu, 0x941c, 1);
 	ck_assert_uint_eq(t_log_count(), 0);
+}
+END_TEST
+
+/* Found by Debian's i915: after resetting the GuC it checks that the
+ * microcontroller sits in reset, which it does for good on a vGPU. */
+START_TEST(test_mmio_guc_reset_holds_mia_in_reset)
+{
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0xc000) & 1, 1);	/* GUC_STATUS */
+	mmio_w32(t_vgpu, 0xc000, 0);				/* read-only */
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0xc000) & 1, 1);
+	mmio_w32(t_vgpu, 0x941c, 1u << 5);			/* GDRST: GuC */
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x941c), 0);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0xc000) & 1, 1);
+}
+END_TEST
+
+/* Found by Debian's i915: an AUX transaction on a port with no monitor
+ * must end (done + timeout error) rather than stay busy. */
+START_TEST(test_mmio_dp_aux_without_a_sink_times_out)
+{
+	const uint32_t busy = 1u << 31, done = 1u << 30, irq = 1u << 29,
+		       timeout = 1u << 28, rcv_err = 1u << 25;
+
+	for (uint32_t ch = 0; ch < 4; ch++) {
+		uint32_t ctl = 0x64010 + ch * 0x100;
+
+		mmio_w32(t_vgpu, ctl + 4, 0x90000001);		/* data: stored */
+		ck_assert_uint_eq(mmio_r32(t_vgpu, ctl + 4), 0x90000001);
+		mmio_w32(t_vgpu, ctl, busy | done | timeout | rcv_err | 0x00500000);
+		ck_assert_uint_eq(mmio_r32(t_vgpu, ctl), done | timeout | 0x00500000);
+		/* Writing the sticky bits back clears them. */
+		mmio_w32(t_vgpu, ctl, done | timeout);
+		ck_assert_uint_eq(mmio_r32(t_vgpu, ctl), 0);
+	}
+	/* With the interrupt bit, AUX A's completion is an event. */
+	mmio_w32(t_vgpu, 0x44444, ~1u);				/* DE port IMR */
+	mmio_w32(t_vgpu, 0x64010, busy | irq);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x44448) & 1, 1);	/* DE port IIR */
 }
 END_TEST
 
@@ -429,6 +471,8 @@ Suite *mmio_suite(void)
 	tcase_add_test(tc, test_mmio_fence_outside_own_memory_is_disabled);
 	tcase_add_test(tc, test_mmio_fence_before_pvinfo_is_failsafe);
 	tcase_add_test(tc, test_mmio_gdrst);
+	tcase_add_test(tc, test_mmio_guc_reset_holds_mia_in_reset);
+	tcase_add_test(tc, test_mmio_dp_aux_without_a_sink_times_out);
 	tcase_add_test(tc, test_mmio_pcode_mailbox);
 	tcase_add_test(tc, test_mmio_display_power_and_plls);
 	tcase_add_test(tc, test_mmio_ring_control);
