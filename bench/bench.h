@@ -17,6 +17,7 @@ struct bench_opts {
 typedef int bench_fn(const struct bench_opts *opts);
 
 bench_fn bench_mmio;
+bench_fn bench_vfio_user;
 
 /* Monotonic nanoseconds. */
 uint64_t bench_now_ns(void);

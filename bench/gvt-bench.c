@@ -18,6 +18,10 @@ static const struct {
 } commands[] = {
 	{ "mmio", bench_mmio,
 	  "ns per emulated MMIO access, p50 and p99 (80% hot registers, 20% spread; half reads, half writes)" },
+#ifdef GVT_BENCH_VFIO_USER
+	{ "vfio-user", bench_vfio_user,
+	  "us per guest register read through the vfio-user server, against a bare socketpair round trip" },
+#endif
 };
 
 uint64_t bench_now_ns(void)
@@ -60,8 +64,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: gvt-bench <figure> [--ops N] [--seed S]\n\nfigures:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "  all    every figure\n");
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-9s every figure\n", "all");
 }
 
 int main(int argc, char **argv)
