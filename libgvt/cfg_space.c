@@ -203,6 +203,8 @@ int gvt_vgpu_cfg_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 {
 	if (!cfg_access_ok(vgpu, "read", offset, buf, len))
 		return -EINVAL;
+	if (vgpu->trace)
+		gvt_trace_begin_read(vgpu);
 	memcpy(buf, &vgpu->cfg.data[offset], len);
 	vgpu->stats.cfg_reads++;
 	if (vgpu->trace)

@@ -327,6 +327,8 @@ static int aperture_access(struct gvt_vgpu *vgpu, const char *what,
 		return -EINVAL;
 	}
 
+	if (!write && vgpu->trace)
+		gvt_trace_begin_read(vgpu);
 	if (write)
 		vgpu->stats.aperture_writes++;
 	else

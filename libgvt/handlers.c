@@ -273,10 +273,6 @@ void gdrst_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 		gvt_engines_reset(vgpu, engines);
 		vgpu->stats.resets++;
 	}
-	/* A reset GuC's microcontroller stays in reset: no GuC firmware runs
-	 * for a vGPU, and i915 checks for exactly this after resetting it. */
-	if (value & (GEN6_GRDOM_FULL | GEN9_GRDOM_GUC))
-		*vgpu_vreg32(vgpu, GUC_STATUS) |= GS_MIA_IN_RESET;
 	*vgpu_vreg32(vgpu, offset) = 0;
 }
 

@@ -61,6 +61,11 @@ static inline int gvt_hv_page_track_disable(struct gvt_vgpu *vgpu,
 	return vgpu->hv_ops->page_track_disable(vgpu->hv, gfn);
 }
 
+static inline bool gvt_hv_has_intx(const struct gvt_vgpu *vgpu)
+{
+	return vgpu->hv_ops->set_intx != NULL;
+}
+
 static inline int gvt_hv_set_intx(struct gvt_vgpu *vgpu, bool asserted)
 {
 	if (!vgpu->hv_ops->set_intx)

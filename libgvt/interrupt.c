@@ -129,16 +129,18 @@ static void intx_update(struct gvt_vgpu *vgpu, bool pending)
 	int ret;
 
 	gvt_cfg_set_intx_status(vgpu, pending && !gvt_cfg_msi_enabled(vgpu));
-	if (asserted == vgpu->irq.intx)
+	if (asserted == vgpu->irq.intx || !gvt_hv_has_intx(vgpu))
 		return;
-	vgpu->irq.intx = asserted;
 	ret = gvt_hv_set_intx(vgpu, asserted);
-	if (ret && ret != -EOPNOTSUPP) {
+	if (ret) {
+		/* The level stays what the shim last heard, so the next
+		 * update tries again rather than leaving a line stuck. */
 		vgpu->stats.intx_failed++;
 		gvt_vgpu_dbg(vgpu, GVT_DBG_IRQ, "INTx %s not delivered: %d",
 			     asserted ? "assert" : "deassert", ret);
 		return;
 	}
+	vgpu->irq.intx = asserted;
 	vgpu->stats.intx_asserted += asserted;
 	if (vgpu->trace)
 		gvt_trace_intx(vgpu, asserted);
@@ -213,10 +215,10 @@ int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu, const char *event)
 void gvt_irq_reset(struct gvt_vgpu *vgpu)
 {
 	vgpu->irq.line = false;
-	if (vgpu->irq.intx) {
+	/* A reset lowers the line; a shim that fails to hear it is told again
+	 * at the next update, as the level is kept until it hears. */
+	if (vgpu->irq.intx && !gvt_hv_set_intx(vgpu, false))
 		vgpu->irq.intx = false;
-		gvt_hv_set_intx(vgpu, false);
-	}
 	*vgpu_vreg32(vgpu, GEN8_MASTER_IRQ) &= GEN8_MASTER_IRQ_CONTROL;
 	for (unsigned int bank = 0; bank < GVT_IRQ_NUM_BANKS; bank++)
 		bank_changed(vgpu, bank);

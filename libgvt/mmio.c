@@ -130,14 +130,19 @@ int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
 		       uint32_t len)
 {
 	if (likely(is_register_dword(offset, len) && vgpu && buf)) {
-		uint32_t v = mmio_read_dword(vgpu, (uint32_t)offset);
+		uint32_t v;
 
+		if (unlikely(vgpu->trace))
+			gvt_trace_begin_read(vgpu);
+		v = mmio_read_dword(vgpu, (uint32_t)offset);
 		memcpy(buf, &v, 4);
 		vgpu->stats.mmio_reads++;
 	} else {
 		if (!bar_access_ok(vgpu, "mmio read", offset, buf, len,
 				   GVT_BAR0_SIZE, true))
 			return -EINVAL;
+		if (vgpu->trace)
+			gvt_trace_begin_read(vgpu);
 		bar0_access(vgpu, (uint32_t)offset, buf, len, false);
 	}
 	if (unlikely(vgpu->trace))

@@ -223,6 +223,7 @@ void gvt_trace_memory_write(struct gvt_vgpu *vgpu, uint64_t gpa,
 			    const void *data, uint32_t len);
 void gvt_trace_msi(struct gvt_vgpu *vgpu);
 void gvt_trace_intx(struct gvt_vgpu *vgpu, bool asserted);
+void gvt_trace_begin_read(struct gvt_vgpu *vgpu);
 void gvt_trace_note_memory(struct gvt_vgpu *vgpu, uint64_t end);
 void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name);
 void gvt_trace_reset(struct gvt_vgpu *vgpu);

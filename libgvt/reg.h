@@ -76,8 +76,9 @@
 #define GEN6_GRDOM_MEDIA	BIT(2)
 #define GEN6_GRDOM_BLT		BIT(3)
 #define GEN6_GRDOM_VECS		BIT(4)
-#define GEN9_GRDOM_GUC		BIT(5)
 
+/* Read-only and held in reset from power-on: no GuC firmware runs for a
+ * vGPU, which i915 checks after resetting the GuC (GDRST bit 5). */
 #define GUC_STATUS		0xc000
 #define GS_MIA_IN_RESET		BIT(0)
 

@@ -21,6 +21,7 @@
 struct gvt_trace_rec {
 	FILE *file;		/* buffered; closed by stop */
 	uint32_t msis;		/* delivered since the last msi line */
+	int intx;		/* INTx level to write, or -1: unchanged */
 	long ram_field;		/* file offset of the vgpu line's ram= digits */
 	uint64_t ram_end;	/* end of the highest guest memory touched */
 };
@@ -42,17 +43,30 @@ static void trace_failed(struct gvt_vgpu *vgpu)
 	vgpu->trace = NULL;
 }
 
-static void flush_msis(struct gvt_vgpu *vgpu)
+/*
+ * Interrupts an access caused are written after its line: a write's line
+ * goes out before its handler runs, a read's only once its value is
+ * known, so both leave what they raised pending here until the next line
+ * (or the end). Replay then checks them after performing the access.
+ */
+static void flush_pending(struct gvt_vgpu *vgpu)
 {
 	struct gvt_trace_rec *t = vgpu->trace;
 
-	if (!t->msis)
-		return;
-	if (fprintf(t->file, "msi %u %u\n", TRACE_ID, t->msis) < 0) {
-		trace_failed(vgpu);
-		return;
+	if (t->msis) {
+		if (fprintf(t->file, "msi %u %u\n", TRACE_ID, t->msis) < 0) {
+			trace_failed(vgpu);
+			return;
+		}
+		t->msis = 0;
 	}
-	t->msis = 0;
+	if (t->intx >= 0) {
+		if (fprintf(t->file, "intx %u %d\n", TRACE_ID, t->intx) < 0) {
+			trace_failed(vgpu);
+			return;
+		}
+		t->intx = -1;
+	}
 }
 
 /*
@@ -108,6 +122,7 @@ int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu, const char *path)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->intx = -1;
 	fd = open_trace_file(vgpu, path);
 	if (fd < 0 || !(t->file = fdopen(fd, "w"))) {
 		int err = fd < 0 ? fd : -errno;
@@ -173,7 +188,7 @@ int gvt_vgpu_trace_stop(struct gvt_vgpu *vgpu)
 		return -EINVAL;
 	if (!vgpu->trace)
 		return -ENOENT;
-	flush_msis(vgpu);
+	flush_pending(vgpu);
 	if (!vgpu->trace)
 		return -EIO;
 	fill_in_ram(vgpu->trace);
@@ -197,7 +212,10 @@ void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,
 {
 	uint64_t value = 0;
 
-	flush_msis(vgpu);
+	/* A read flushed what came before it in gvt_trace_begin_read(); what
+	 * it raised itself stays pending until after its line. */
+	if (op[strlen(op) - 1] != 'r')
+		flush_pending(vgpu);
 	if (!vgpu->trace)
 		return;
 	memcpy(&value, data, size < 8 ? size : 8);
@@ -230,17 +248,20 @@ void gvt_trace_msi(struct gvt_vgpu *vgpu)
 	vgpu->trace->msis++;
 }
 
+/* The level after the access; replay compares levels, not edges. */
 void gvt_trace_intx(struct gvt_vgpu *vgpu, bool asserted)
 {
-	flush_msis(vgpu);
-	if (vgpu->trace &&
-	    fprintf(vgpu->trace->file, "intx %u %u\n", TRACE_ID, asserted) < 0)
-		trace_failed(vgpu);
+	vgpu->trace->intx = asserted;
+}
+
+void gvt_trace_begin_read(struct gvt_vgpu *vgpu)
+{
+	flush_pending(vgpu);
 }
 
 void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name)
 {
-	flush_msis(vgpu);
+	flush_pending(vgpu);
 	if (vgpu->trace &&
 	    fprintf(vgpu->trace->file, "event %u %s\n", TRACE_ID, name) < 0)
 		trace_failed(vgpu);
@@ -248,7 +269,7 @@ void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name)
 
 void gvt_trace_reset(struct gvt_vgpu *vgpu)
 {
-	flush_msis(vgpu);
+	flush_pending(vgpu);
 	if (vgpu->trace && fprintf(vgpu->trace->file, "reset %u\n", TRACE_ID) < 0)
 		trace_failed(vgpu);
 }

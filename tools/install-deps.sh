@@ -3,7 +3,8 @@
 # Installs what libgvt builds and tests with, from Debian's packages.
 set -eu
 pkgs="build-essential cmake pkg-config check libsubunit-dev libpci-dev
-      libxen-dev linux-libc-dev clang libclang-rt-dev"
+      libxen-dev linux-libc-dev clang libclang-rt-dev
+      debootstrap cpio xz-utils kmod"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
 fi

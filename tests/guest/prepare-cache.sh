@@ -7,8 +7,9 @@
 #                  bzImage's slow xz decompressor under TCG)
 #   rootfs/        busybox and the i915 module chain, for the initramfs
 #   KERNEL         the kernel's version string
-# Needs root (debootstrap) the first time. Exits 77 when the package mirror
-# cannot be reached, which is the one reason to skip the guest test.
+# Needs root (debootstrap) the first time, and the tools install-deps.sh
+# installs. Exits 77 when the Debian mirror cannot be reached, which is the
+# one reason to skip the guest test.
 set -eu
 cache=${GVT_GUEST_CACHE:-$HOME/.cache/libgvt-guest}
 mirror=${GVT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -20,40 +21,57 @@ say() { echo "prepare-cache: $*"; }
 if [ "$(id -u)" -ne 0 ]; then
 	say "the first preparation needs root (debootstrap): trying sudo"
 	if command -v sudo > /dev/null && sudo -n true 2> /dev/null; then
-		exec sudo -n env GVT_GUEST_CACHE="$cache" GVT_DEBIAN_MIRROR="$mirror" "$0"
+		exec sudo -n env GVT_GUEST_CACHE="$cache" GVT_DEBIAN_MIRROR="$mirror" \
+			GVT_GUEST_OWNER="$(id -u):$(id -g)" "$0"
 	fi
 	say "no password-less sudo: run it once as root: sudo $0"
 	exit 1
 fi
+for tool in apt-get apt-cache dpkg-deb debootstrap cpio xz depmod modprobe; do
+	command -v "$tool" > /dev/null ||
+		{ say "$tool is missing: run tools/install-deps.sh first"; exit 1; }
+done
 export DEBIAN_FRONTEND=noninteractive
-mirror_reachable() { apt-get update -qq >/dev/null 2>&1; }
+
+rm -rf "$cache.new"
+mkdir -p "$cache.new/debs" "$cache.new/apt/parts" "$cache.new/apt/lists/partial" \
+	"$cache.new/apt/cache/archives/partial"
+cd "$cache.new"
+
+# The guest's kernel is bookworm's whatever the host runs: a private apt
+# state that knows only bookworm, and only from $mirror. Its update is
+# also the test of whether the mirror can be reached at all.
+printf 'deb %s bookworm main\ndeb %s/debian-security bookworm-security main\n' \
+	"$mirror" "${mirror%/debian}" > apt/sources.list
+apt_opts="-o Dir::Etc::SourceList=$PWD/apt/sources.list -o Dir::Etc::SourceParts=$PWD/apt/parts
+	-o Dir::State::Lists=$PWD/apt/lists -o Dir::Cache=$PWD/apt/cache -o Debug::NoLocking=1"
+mirror_reachable() {
+	# shellcheck disable=SC2086
+	apt-get $apt_opts -qq update > apt/update.log 2>&1
+}
 # A step failed: skip if that is because the mirror went away, else fail.
 failed() {
 	if ! mirror_reachable; then
-		say "SKIP: the Debian mirror cannot be reached ($1)"
+		say "SKIP: the Debian mirror $mirror cannot be reached ($1)"
 		exit 77
 	fi
 	say "$1"
 	exit 1
 }
 if ! mirror_reachable; then
-	say "SKIP: the Debian mirror cannot be reached (apt-get update failed)"
+	say "SKIP: the Debian mirror $mirror cannot be reached (see $cache.new/apt/update.log)"
 	exit 77
 fi
-apt-get install -y -qq --no-install-recommends debootstrap cpio xz-utils kmod >/dev/null ||
-	failed "cannot install debootstrap, cpio, xz-utils and kmod"
 
-rm -rf "$cache.new"
-mkdir -p "$cache.new/debs"
-cd "$cache.new"
-
-# The kernel linux-image-amd64 points at today, and busybox.
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+# The kernel bookworm's linux-image-amd64 points at today, and busybox.
+# shellcheck disable=SC2086
+kpkg=$(apt-cache $apt_opts depends linux-image-amd64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
-[ -n "$kpkg" ] || { say "cannot tell which kernel linux-image-amd64 means"; exit 1; }
+[ -n "$kpkg" ] || failed "cannot tell which kernel bookworm's linux-image-amd64 means"
 kver=${kpkg#linux-image-}
 say "kernel $kver"
-(cd debs && apt-get download "$kpkg" busybox-static >/dev/null 2>&1) ||
+# shellcheck disable=SC2086
+(cd debs && apt-get $apt_opts download "$kpkg" busybox-static > /dev/null 2>&1) ||
 	failed "cannot download $kpkg and busybox-static"
 dpkg-deb -x debs/"$kpkg"_*.deb kernel
 dpkg-deb -x debs/busybox-static_*.deb busybox
@@ -91,9 +109,11 @@ chroot chroot qemu-system-x86_64 -device help 2>/dev/null | grep -q vfio-user-pc
 	{ say "forky's QEMU has no vfio-user-pci"; exit 1; }
 chroot chroot qemu-system-x86_64 --version | head -n 1 > QEMU
 
-rm -rf debs kernel busybox
+rm -rf debs kernel busybox apt
 cd /
 rm -rf "$cache"
 mv "$cache.new" "$cache"
 touch "$stamp"
+# Made through sudo: the cache belongs to whoever asked for it.
+[ -n "${GVT_GUEST_OWNER:-}" ] && chown -R "$GVT_GUEST_OWNER" "$cache"
 say "ready: $cache ($(cat "$cache/QEMU"), kernel $kver)"

@@ -90,6 +90,11 @@ check created-socket test -S "$work/sockets/vgpu3.sock"
 check gvtctl-destroy sh -c "'$bin/gvtctl' --socket '$work/gvt.sock' destroy 3 > /dev/null"
 check destroyed-socket test ! -e "$work/sockets/vgpu3.sock"
 
+# A config line longer than any fixed buffer, with a long comment.
+printf 'aperture 1024 # %s\n' "$(head -c 3000 /dev/zero | tr '\0' x)" > "$work/long.conf"
+out=$("$bin/gvtd" --config "$work/long.conf" --control "$work/long/too/$(head -c 120 /dev/zero | tr '\0' y).sock" 2>&1)
+check long-config-line-read sh -c "printf '%s\n' \"\$1\" | grep -q 'longer than 107 bytes'" _ "$out"
+
 # A second gvtd cannot take the live control socket.
 out=$("$bin/gvtd" --control "$work/gvt.sock" --socket-dir "$work/other" 2>&1)
 check second-refused sh -c "printf '%s\n' \"\$1\" | grep -q 'another process serves'" _ "$out"
@@ -111,7 +116,7 @@ check stopped-logged grep -q 'gvtd: info: stopped' "$work/log"
 check start-tracing start --control "$work/gvt.sock" --socket-dir "$work/sockets" \
 	--trace-dir "$work" --vgpu GVTg_V5_8 --syslog
 check sigterm-again stop
-check trace-written grep -q '^vgpu 1 GVTg_V5_8' "$work/vgpu1.trace"
+check trace-written grep -q "^vgpu 1 GVTg_V5_8" "$work/vgpu1-1.trace"
 check syslog-not-stderr test ! -s "$work/log"
 
 [ $fails -eq 0 ] && echo "all gvtd checks passed" || echo "$fails gvtd checks failed"

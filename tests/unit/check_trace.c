@@ -126,6 +126,34 @@ START_TEST(test_trace_round_trip)
 }
 END_TEST
 
+/* Regression: an interrupt change a *read* causes (here a fence read before
+ * PVINFO enters failsafe, which lowers INTx) was written before the read's
+ * line, so replay checked it too early and failed. */
+START_TEST(test_trace_interrupts_a_read_causes_follow_it)
+{
+	struct replay_report rep = { 0 };
+	struct mock_hv *hv;
+	struct gvt_vgpu *vgpu = t_vgpu_new(t_ctx, "GVTg_V5_4", &hv);
+	uint32_t v;
+
+	ck_assert_int_eq(gvt_vgpu_trace_start(vgpu, file), 0);
+	cfg_w16(vgpu, 0x04, 0x0006);			/* INTx: MSI stays off */
+	mmio_w32(vgpu, 0x44304, ~1u);
+	mmio_w32(vgpu, 0x4430c, 1u);
+	mmio_w32(vgpu, 0x44200, 0x80000000u);
+	ck_assert_int_eq(gvt_vgpu_raise_event(vgpu, "rcs-user-interrupt"), 0);
+	ck_assert(hv->intx);
+	ck_assert_int_eq(gvt_vgpu_mmio_read(vgpu, 0x100000 + 8 * 31, &v, 4), 0);
+	ck_assert(!hv->intx);
+	gvt_vgpu_destroy(vgpu);
+	ck_assert_msg(strstr(slurp(), "\nr 1 0x1000f8 4 0x0\nintx 1 0\n"), "%s", slurp());
+	replay_file(file, &rep);
+	ck_assert_msg(rep.failures == 0, "%u: %s\n%s", rep.error[0].line,
+		      rep.error[0].message, slurp());
+	mock_hv_destroy(hv);
+}
+END_TEST
+
 /* Guest memory above the replayer's default: the trace says how much. */
 START_TEST(test_trace_records_guest_memory_size)
 {
@@ -195,6 +223,7 @@ Suite *trace_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_trace_records_the_format);
 	tcase_add_test(tc, test_trace_round_trip);
+	tcase_add_test(tc, test_trace_interrupts_a_read_causes_follow_it);
 	tcase_add_test(tc, test_trace_records_guest_memory_size);
 	tcase_add_test(tc, test_trace_refuses_bad_paths);
 	suite_add_tcase(s, tc);

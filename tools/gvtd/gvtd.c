@@ -68,6 +68,7 @@ static struct gvtd {
 	int signal_fd;
 	int timer_fd;
 	char socket_dir[PATH_LEN];
+	unsigned int created;		/* vGPUs created so far, for trace names */
 	struct gvtd_vgpu vgpus[GVTD_MAX_VGPUS];
 } gvtd = { .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1 };
 
@@ -201,8 +202,10 @@ static int vgpu_create(const char *type, const char *socket, const char *trace,
 	v->last_exits = 0;
 
 	if (!trace && gvtd.cfg.trace_dir) {
-		snprintf(trace_path, sizeof(trace_path), "%s/vgpu%u.trace",
-			 gvtd.cfg.trace_dir, at.id);
+		/* Numbered by creation, so a vGPU that reuses an id does not
+		 * overwrite its predecessor's recording. */
+		snprintf(trace_path, sizeof(trace_path), "%s/vgpu%u-%u.trace",
+			 gvtd.cfg.trace_dir, at.id, ++gvtd.created);
 		trace = trace_path;
 	}
 	if (trace) {
@@ -272,7 +275,8 @@ static void usage(FILE *f)
 		"  --control PATH        the control socket for gvtctl (default\n"
 		"                        $XDG_RUNTIME_DIR/gvt/gvt.sock or /run/gvt/gvt.sock)\n"
 		"  --socket-dir DIR      where vGPU sockets go (default: the control socket's)\n"
-		"  --trace-dir DIR       record each vGPU's accesses to DIR/vgpuN.trace\n"
+		"  --trace-dir DIR       record each vGPU's accesses to DIR/vgpuN-SEQ.trace\n"
+		"                        (SEQ counts the vGPUs this gvtd created)\n"
 		"  --stats-interval SEC  log each vGPU's figures every SEC seconds\n"
 		"                        (always: on SIGUSR1, when a client leaves, at exit)\n"
 		"  --syslog              log to syslog instead of stderr\n"
@@ -416,8 +420,10 @@ static int apply_option(int opt, char *arg, unsigned int depth)
 
 static int read_config(const char *path, unsigned int depth)
 {
-	char line[1024];
+	const char *const space = " \t\r\n";
 	unsigned int lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
 	int ret = 0;
 	FILE *f;
 
@@ -430,17 +436,17 @@ static int read_config(const char *path, unsigned int depth)
 		fprintf(stderr, "gvtd: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (!ret && fgets(line, sizeof(line), f)) {
-		char *key, *arg, *hash = strchr(line, '#');
+	while (!ret && getline(&line, &cap, f) >= 0) {
+		char *key, *arg, *save = NULL, *hash = strchr(line, '#');
 		const struct option *o;
 
 		lineno++;
 		if (hash)
 			*hash = '\0';
-		key = strtok(line, " \t\r\n");
+		key = strtok_r(line, space, &save);
 		if (!key)
 			continue;
-		arg = strtok(NULL, " \t\r\n");
+		arg = strtok_r(NULL, space, &save);
 		for (o = longopts; o->name && strcmp(o->name, key); o++)
 			;
 		if (!o->name || o->val == OPT_HELP ||
@@ -450,18 +456,23 @@ static int read_config(const char *path, unsigned int depth)
 			ret = -1;
 			break;
 		}
-		/* The vgpu line's words after the type are its settings. */
+		/* The vgpu line's words after the type are its settings; joined
+		 * with commas they are never longer than the line. */
 		if (o->val == OPT_VGPU) {
-			char spec[1024];
-			size_t len = (size_t)snprintf(spec, sizeof(spec), "%s", arg);
-			char *more;
+			char *spec = malloc(strlen(arg) + cap + 1), *more;
 
-			while ((more = strtok(NULL, " \t\r\n")) && len < sizeof(spec))
-				len += (size_t)snprintf(spec + len, sizeof(spec) - len, ",%s", more);
+			if (!spec) {
+				ret = -1;
+				break;
+			}
+			strcpy(spec, arg);
+			while ((more = strtok_r(NULL, space, &save)))
+				strcat(strcat(spec, ","), more);
 			ret = add_vgpu(spec);
+			free(spec);
 			continue;
 		}
-		if (strtok(NULL, " \t\r\n")) {
+		if (strtok_r(NULL, space, &save)) {
 			fprintf(stderr, "gvtd: %s:%u: '%s' takes one argument\n", path,
 				lineno, key);
 			ret = -1;
@@ -470,6 +481,7 @@ static int read_config(const char *path, unsigned int depth)
 		arg = arg ? strdup(arg) : NULL;
 		ret = apply_option(o->val, arg, depth);
 	}
+	free(line);
 	fclose(f);
 	return ret;
 }
@@ -494,17 +506,22 @@ static int setup(void)
 	sigset_t mask;
 	int ret;
 
+	/* Every signal that would end the process ends it cleanly: vGPUs
+	 * destroyed (traces completed), sockets removed. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	gvtd.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	gvtd.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (gvtd.signal_fd < 0 || gvtd.epoll_fd < 0 || watch(gvtd.signal_fd, &gvtd.signal_fd)) {
-		say(GVT_LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
-		return -errno;
+		ret = -errno;
+		say(GVT_LOG_ERR, "cannot set up the event loop: %s", strerror(-ret));
+		return ret;
 	}
 
 	ret = gvt_ctx_create(&params, &gvtd.ctx);
@@ -512,8 +529,15 @@ static int setup(void)
 		say(GVT_LOG_ERR, "cannot create the GPU: %s", strerror(-ret));
 		return ret;
 	}
+	if (gvtd.cfg.log_level >= GVT_LOG_DEBUG)
+		gvt_ctx_set_debug(gvtd.ctx, GVT_DBG_ALL);
 	if (gvtd.cfg.control) {
-		snprintf(control, sizeof(control), "%s", gvtd.cfg.control);
+		if (snprintf(control, sizeof(control), "%s", gvtd.cfg.control) >=
+		    (int)sizeof(control)) {
+			say(GVT_LOG_ERR, "--control: longer than %zu bytes: %s",
+			    sizeof(control) - 1, gvtd.cfg.control);
+			return -ENAMETOOLONG;
+		}
 	} else {
 		ret = gvt_ctl_default_path(control, sizeof(control));
 		if (ret)
@@ -533,10 +557,10 @@ static int setup(void)
 
 		snprintf(gvtd.socket_dir, sizeof(gvtd.socket_dir), "%s", control);
 		slash = strrchr(gvtd.socket_dir, '/');
-		if (slash && slash != gvtd.socket_dir)
-			*slash = '\0';
-		else
+		if (!slash)
 			snprintf(gvtd.socket_dir, sizeof(gvtd.socket_dir), ".");
+		else
+			slash[slash == gvtd.socket_dir] = '\0'; /* "/x.sock": "/" */
 	}
 
 	if (gvtd.cfg.stats_interval) {
@@ -548,8 +572,9 @@ static int setup(void)
 		gvtd.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (gvtd.timer_fd < 0 || timerfd_settime(gvtd.timer_fd, 0, &its, NULL) ||
 		    watch(gvtd.timer_fd, &gvtd.timer_fd)) {
-			say(GVT_LOG_ERR, "cannot start the figures timer: %s", strerror(errno));
-			return -errno;
+			ret = -errno;
+			say(GVT_LOG_ERR, "cannot start the figures timer: %s", strerror(-ret));
+			return ret;
 		}
 	}
 
@@ -584,8 +609,7 @@ static bool handle_signals(void)
 		if (si.ssi_signo == SIGUSR1) {
 			report_all("SIGUSR1");
 		} else {
-			say(GVT_LOG_INFO, "%s: shutting down",
-			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			say(GVT_LOG_INFO, "%s: shutting down", strsignal((int)si.ssi_signo));
 			run = false;
 		}
 	}
