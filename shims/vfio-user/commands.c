@@ -53,6 +53,11 @@ static int cmd_version(struct gvt_vfu *vfu, struct vfu_msg *msg,
 	int n;
 
 	memcpy(&v, msg->payload, sizeof(v));
+	if (msg->len > VFU_VERSION_MAX) {
+		vfu_warn(vfu, "client: VERSION of %u bytes; at most %u are read",
+			 msg->len, VFU_VERSION_MAX);
+		return -E2BIG;
+	}
 	if (vfu->negotiated) {
 		vfu_warn(vfu, "client: VERSION sent twice");
 		return -EINVAL;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -62,10 +63,14 @@ static unsigned int insert_index(const struct gvt_vfu *vfu, uint64_t gpa)
 	return lo;
 }
 
-static void unmap_host(struct vfu_dma_region *r)
+#define HUGETLBFS_MAGIC 0x958458f6
+
+static void unmap_host(struct gvt_vfu *vfu, struct vfu_dma_region *r)
 {
-	if (r->host)
+	if (r->host) {
 		munmap(r->host, r->map_len);
+		vfu->mapped_bytes -= r->map_len;
+	}
 	r->host = NULL;
 }
 
@@ -78,7 +83,7 @@ static void remove_region(struct gvt_vfu *vfu, unsigned int i)
 		(vfu->num_regions - i - 1) * sizeof(r));
 	vfu->num_regions--;
 	if (!r.refs || !r.host) {
-		unmap_host(&r);
+		unmap_host(vfu, &r);
 		return;
 	}
 	struct vfu_dma_region *retired =
@@ -99,12 +104,19 @@ static void remove_region(struct gvt_vfu *vfu, unsigned int i)
 		(unsigned long long)r.gpa, (unsigned long long)r.size, r.refs);
 }
 
-/* mmap the region's descriptor if that is safe; otherwise leave it to be
- * reached by message. Return: 0, or -errno for a descriptor that cannot
- * back the region at all. */
+/*
+ * mmap the region's descriptor if that is safe; otherwise leave it to be
+ * reached by message. Safe means: a regular file as long as the region,
+ * sealed against shrinking, not on hugetlbfs (a hole punched there is
+ * refilled from the huge-page pool, and an empty pool is a SIGBUS), and
+ * within VFU_MAX_MAPPED of address space (a sparse file costs the client
+ * nothing and could exhaust ours). Return: 0, or -errno for a descriptor
+ * that cannot back the region at all.
+ */
 static int map_fd(struct gvt_vfu *vfu, struct vfu_dma_region *r, int fd,
 		  uint64_t offset)
 {
+	struct statfs fs;
 	struct stat st;
 	int seals;
 	void *p;
@@ -122,22 +134,32 @@ static int map_fd(struct gvt_vfu *vfu, struct vfu_dma_region *r, int fd,
 	}
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
-		vfu_log(vfu, GVT_LOG_WARNING,
-			"DMA region 0x%llx+0x%llx: its file is not sealed against shrinking, so it is reached by message (slow; the GPU cannot use it); give QEMU a memory-backend-memfd",
-			(unsigned long long)r->gpa, (unsigned long long)r->size);
+		vfu_note(vfu, "DMA region 0x%llx+0x%llx: its file is not sealed against shrinking, so it is reached by message (slow; the GPU cannot use it); give QEMU a memory-backend-memfd",
+			 (unsigned long long)r->gpa, (unsigned long long)r->size);
+		return 0;
+	}
+	if (!fstatfs(fd, &fs) && (uint32_t)fs.f_type == HUGETLBFS_MAGIC) {
+		vfu_note(vfu, "DMA region 0x%llx+0x%llx: hugetlbfs memory is reached by message (slow; the GPU cannot use it)",
+			 (unsigned long long)r->gpa, (unsigned long long)r->size);
+		return 0;
+	}
+	if (r->size > VFU_MAX_MAPPED - vfu->mapped_bytes) {
+		vfu_note(vfu, "DMA region 0x%llx+0x%llx: more than %llu GiB of guest memory would be mapped; it is reached by message",
+			 (unsigned long long)r->gpa, (unsigned long long)r->size,
+			 (unsigned long long)(VFU_MAX_MAPPED >> 30));
 		return 0;
 	}
 	p = mmap(NULL, r->size, PROT_READ | (r->prot & VFU_DMA_WRITE ? PROT_WRITE : 0),
 		 MAP_SHARED, fd, (off_t)offset);
 	if (p == MAP_FAILED) {
-		vfu_log(vfu, GVT_LOG_WARNING,
-			"DMA region 0x%llx+0x%llx: mmap: %s; it is reached by message",
-			(unsigned long long)r->gpa, (unsigned long long)r->size,
-			strerror(errno));
+		vfu_note(vfu, "DMA region 0x%llx+0x%llx: mmap: %s; it is reached by message",
+			 (unsigned long long)r->gpa, (unsigned long long)r->size,
+			 strerror(errno));
 		return 0;
 	}
 	r->host = p;
 	r->map_len = r->size;
+	vfu->mapped_bytes += r->size;
 	return 0;
 }
 
@@ -242,7 +264,7 @@ void vfu_dma_destroy(struct gvt_vfu *vfu)
 {
 	vfu_dma_release_all(vfu);
 	for (unsigned int i = 0; i < vfu->num_retired; i++)
-		unmap_host(&vfu->retired[i]);
+		unmap_host(vfu, &vfu->retired[i]);
 	free(vfu->regions);
 	free(vfu->retired);
 	vfu->regions = vfu->retired = NULL;
@@ -253,7 +275,7 @@ void vfu_dma_destroy(struct gvt_vfu *vfu)
 
 /* DMA_READ/DMA_WRITE of one chunk the client can take in one message. */
 static int dma_message(struct gvt_vfu *vfu, uint64_t gpa, uint8_t *buf,
-		       size_t len, bool write)
+		       size_t len, bool write, uint64_t deadline)
 {
 	struct vfu_dma_access acc = { .addr = gpa, .count = len };
 	struct vfu_msg reply;
@@ -269,7 +291,7 @@ static int dma_message(struct gvt_vfu *vfu, uint64_t gpa, uint8_t *buf,
 		memcpy(req + sizeof(acc), buf, len);
 	vfu->stats.dma_messages++;
 	ret = vfu_request(vfu, write ? VFU_CMD_DMA_WRITE : VFU_CMD_DMA_READ, req,
-			  req_len, &reply);
+			  req_len, &reply, deadline);
 	free(req);
 	if (ret)
 		return ret;
@@ -297,10 +319,13 @@ static int dma_message(struct gvt_vfu *vfu, uint64_t gpa, uint8_t *buf,
 	return ret;
 }
 
-/* Copy between @buf and guest memory, region by region. */
+/* Copy between @buf and guest memory, region by region. One access by
+ * message, however many messages it takes, waits at most the DMA timeout. */
 static int guest_rw(struct gvt_vfu *vfu, uint64_t gpa, uint8_t *buf,
 		    size_t len, bool write)
 {
+	uint64_t deadline = vfu_now_ns() + (uint64_t)vfu->dma_timeout_ms * 1000000u;
+
 	while (len) {
 		struct vfu_dma_region *r = find_region(vfu, gpa);
 		uint64_t at, n;
@@ -321,7 +346,7 @@ static int guest_rw(struct gvt_vfu *vfu, uint64_t gpa, uint8_t *buf,
 						 n - done : vfu->client_max_xfer;
 
 				ret = dma_message(vfu, gpa + done, buf + done, chunk,
-						  write);
+						  write, deadline);
 				if (ret)
 					return ret;
 				done += chunk;
@@ -388,7 +413,7 @@ static int vfu_dma_unmap(void *hv, uint64_t bus_addr, uint64_t size)
 		if (!holds(r, bus_addr) || !r->refs)
 			continue;
 		if (--r->refs == 0) {
-			unmap_host(r);
+			unmap_host(vfu, r);
 			vfu->retired[i] = vfu->retired[--vfu->num_retired];
 		}
 		return 0;

@@ -7,6 +7,7 @@
 #ifndef GVT_VFU_INTERNAL_H
 #define GVT_VFU_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +26,10 @@
 #define VFU_QUEUE_LEN		64u		/* messages held while a DMA waits */
 #define VFU_DEFAULT_DMA_TIMEOUT_MS 1000u
 #define VFU_PAGE_SIZE		4096u
-#define VFU_WARN_BUDGET		32u		/* client warnings logged per connection */
+#define VFU_WARN_BUDGET		32u		/* client warnings logged a minute */
+#define VFU_WARN_WINDOW_NS	(60ull * 1000000000ull)
+#define VFU_MAX_MAPPED		(1ull << 40)	/* bytes of guest RAM mmapped */
+#define VFU_VERSION_MAX		4096u		/* VERSION payload bytes */
 
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -92,7 +96,9 @@ struct gvt_vfu {
 	bool negotiated;		/* VERSION done */
 	bool write_multi;		/* client offered REGION_WRITE_MULTI */
 	uint64_t client_max_xfer;	/* its max_data_xfer_size */
-	unsigned int warnings;		/* logged this connection */
+	unsigned int warnings;		/* logged in this window */
+	unsigned int warnings_held;	/* not logged in this window */
+	uint64_t warn_window_start;	/* ns */
 	uint16_t next_msg_id;		/* for our DMA_READ/WRITE */
 	struct vfu_msg *awaited;	/* where the awaited reply goes */
 	uint16_t awaited_id;
@@ -102,6 +108,7 @@ struct gvt_vfu {
 	unsigned int num_regions;
 	struct vfu_dma_region *retired;	/* unmapped by the client, still referenced */
 	unsigned int num_retired;
+	uint64_t mapped_bytes;		/* mmapped, live and retired */
 
 	struct vfu_irq irq[2];		/* INTx and MSI */
 	struct gvt_bar_info bar[6];	/* the vGPU's BARs, as regions 0..5 */
@@ -127,10 +134,17 @@ void vfu_log(struct gvt_vfu *vfu, int level, const char *fmt, ...)
 /* A client broke a rule: logged, within the connection's budget. */
 void vfu_warn(struct gvt_vfu *vfu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Something a client caused that is not a protocol error, logged within
+ * the same budget. */
+void vfu_note(struct gvt_vfu *vfu, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vfu_vwarn(struct gvt_vfu *vfu, bool protocol_error, const char *fmt,
+	       va_list ap) __attribute__((format(printf, 3, 0)));
 int vfu_send(struct gvt_vfu *vfu, const struct vfu_hdr *hdr,
 	     const void *payload, size_t len);
+/* Send a request and wait for its reply until @deadline (vfu_now_ns()). */
 int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
-		size_t len, struct vfu_msg *reply);
+		size_t len, struct vfu_msg *reply, uint64_t deadline);
 void vfu_msg_release(struct vfu_msg *msg);
 uint64_t vfu_now_ns(void);
 

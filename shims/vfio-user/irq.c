@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,19 +67,24 @@ static bool is_eventfd(int fd)
 	return !strcmp(target, "anon_inode:[eventfd]");
 }
 
+/* The eventfd is shared with the client and non-blocking (set when it was
+ * handed over): a counter the client left full means the interrupt is
+ * already pending there, not that we should wait. */
 static int signal_fd(struct gvt_vfu *vfu, int fd)
 {
 	uint64_t one = 1;
 
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
+	if (write(fd, &one, sizeof(one)) != sizeof(one) && errno != EAGAIN)
 		return -errno;
 	vfu->stats.irqs_signalled++;
 	return 0;
 }
 
+/* Edge-triggered: one wake-up per write of the client's, however large the
+ * count it wrote (a semaphore eventfd would otherwise stay readable). */
 static void watch(struct gvt_vfu *vfu, int fd, bool on)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.fd = fd };
 
 	if (epoll_ctl(vfu->epoll_fd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) && on)
 		vfu_log(vfu, GVT_LOG_ERR, "cannot watch the INTx unmask eventfd: %s",
@@ -124,11 +130,16 @@ static void unmask(struct gvt_vfu *vfu, uint32_t index)
 	}
 }
 
-/* A loopback trigger: the client asks for the interrupt itself. */
+/* A loopback trigger: the client asks for the interrupt itself. INTx goes
+ * through its mask like any other edge of the line. */
 static void trigger(struct gvt_vfu *vfu, uint32_t index)
 {
-	if (vfu->irq[index].trigger_fd >= 0)
-		signal_fd(vfu, vfu->irq[index].trigger_fd);
+	struct vfu_irq *irq = &vfu->irq[index];
+
+	if (irq->trigger_fd < 0 || (index == IRQ_INTX && irq->masked))
+		return;
+	if (!signal_fd(vfu, irq->trigger_fd) && index == IRQ_INTX)
+		irq->masked = true;
 }
 
 static int set_eventfds(struct gvt_vfu *vfu, const struct vfu_irq_set *set,
@@ -144,7 +155,10 @@ static int set_eventfds(struct gvt_vfu *vfu, const struct vfu_irq_set *set,
 		return -EINVAL;
 	}
 	if (msg->nfds) {
-		if (!is_eventfd(msg->fds[0])) {
+		int fl = fcntl(msg->fds[0], F_GETFL);
+
+		if (!is_eventfd(msg->fds[0]) || fl < 0 ||
+		    fcntl(msg->fds[0], F_SETFL, fl | O_NONBLOCK)) {
 			vfu_warn(vfu, "client: SET_IRQS with a descriptor that is not an eventfd");
 			return -EINVAL;
 		}
@@ -224,9 +238,11 @@ int vfu_set_irqs_cmd(struct gvt_vfu *vfu, struct vfu_msg *msg,
 	 * at reset, including those this device does not have. */
 	if (data == VFIO_IRQ_SET_DATA_NONE && action == VFIO_IRQ_SET_ACTION_TRIGGER &&
 	    !set.count) {
+		if (msg->nfds)
+			return -EINVAL;
 		if (set.index <= IRQ_MSI)
 			disable(vfu, set.index);
-		return msg->nfds ? -EINVAL : 0;
+		return 0;
 	}
 	if (set.index > IRQ_MSI || set.start > 1 || set.count > 1 - set.start) {
 		vfu_warn(vfu, "client: SET_IRQS of interrupts %u..%u of index %u, which has %u",
@@ -260,7 +276,8 @@ void vfu_irq_event(struct gvt_vfu *vfu, int fd)
 
 	if (fd != intx->unmask_fd)
 		return;
-	/* The guest's EOI, relayed: a resample eventfd's count is consumed. */
+	/* The guest's EOI, relayed: consume the count (the fd is non-blocking
+	 * and edge-watched, so a client that read it first costs nothing). */
 	if (read(fd, &count, sizeof(count)) == sizeof(count))
 		unmask(vfu, IRQ_INTX);
 }

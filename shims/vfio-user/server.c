@@ -67,21 +67,50 @@ void vfu_log(struct gvt_vfu *vfu, int level, const char *fmt, ...)
 	errno = saved;
 }
 
+/* What a client can make us say is rate-limited per server, across
+ * reconnections: VFU_WARN_BUDGET lines a minute, then one line saying how
+ * many were held back. */
+void vfu_vwarn(struct gvt_vfu *vfu, bool protocol_error, const char *fmt,
+	       va_list ap)
+{
+	uint64_t now = vfu_now_ns();
+
+	if (protocol_error)
+		vfu->stats.protocol_errors++;
+	if (now - vfu->warn_window_start >= VFU_WARN_WINDOW_NS) {
+		if (vfu->warnings_held)
+			vfu_log(vfu, GVT_LOG_WARNING,
+				"client: %u more warnings were not logged", vfu->warnings_held);
+		vfu->warn_window_start = now;
+		vfu->warnings = 0;
+		vfu->warnings_held = 0;
+	}
+	if (vfu->warnings >= VFU_WARN_BUDGET) {
+		vfu->warnings_held++;
+		return;
+	}
+	vfu->warnings++;
+	vfu_vlog(vfu, GVT_LOG_WARNING, fmt, ap);
+}
+
 void vfu_warn(struct gvt_vfu *vfu, const char *fmt, ...)
 {
 	va_list ap;
 	int saved = errno;
 
-	vfu->stats.protocol_errors++;
-	if (vfu->warnings > VFU_WARN_BUDGET)
-		return;
-	if (vfu->warnings++ == VFU_WARN_BUDGET) {
-		vfu_log(vfu, GVT_LOG_WARNING,
-			"client: further protocol errors on this connection are not logged");
-		return;
-	}
 	va_start(ap, fmt);
-	vfu_vlog(vfu, GVT_LOG_WARNING, fmt, ap);
+	vfu_vwarn(vfu, true, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void vfu_note(struct gvt_vfu *vfu, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vfu_vwarn(vfu, false, fmt, ap);
 	va_end(ap);
 	errno = saved;
 }
@@ -103,10 +132,13 @@ void vfu_msg_release(struct vfu_msg *msg)
 
 /* ---- sending ---- */
 
+/* While replies wait to be sent, the client is not read (it gets no more
+ * replies before it takes these), so only room to send wakes us: a client
+ * that stops reading but keeps writing must not keep us spinning. */
 static void watch_output(struct gvt_vfu *vfu, bool on)
 {
 	struct epoll_event ev = {
-		.events = EPOLLIN | (on ? EPOLLOUT : 0),
+		.events = on ? EPOLLOUT : EPOLLIN,
 		.data.fd = vfu->conn_fd,
 	};
 
@@ -324,7 +356,6 @@ static void reset_connection_state(struct gvt_vfu *vfu)
 	vfu->negotiated = false;
 	vfu->write_multi = false;
 	vfu->client_max_xfer = VFU_MAX_XFER;
-	vfu->warnings = 0;
 	vfu->conn_broken = false;
 	vfu->tx_len = vfu->tx_pos = 0;
 	vfu->tx_watched = false;
@@ -399,8 +430,7 @@ static void accept_client(struct gvt_vfu *vfu)
 	if (vfu->conn_fd >= 0) {
 		/* vfio-user is one client per device. */
 		vfu->stats.refused++;
-		vfu_log(vfu, GVT_LOG_WARNING,
-			"refused a second client: the vGPU already has one");
+		vfu_note(vfu, "refused a second client: the vGPU already has one");
 		close(fd);
 		return;
 	}
@@ -411,7 +441,7 @@ static void accept_client(struct gvt_vfu *vfu)
 /* ---- requests the server makes ---- */
 
 int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
-		size_t len, struct vfu_msg *reply)
+		size_t len, struct vfu_msg *reply, uint64_t deadline)
 {
 	struct vfu_hdr hdr = {
 		.msg_id = vfu->next_msg_id++,
@@ -419,7 +449,6 @@ int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
 		.size = (uint32_t)(VFU_HDR_SIZE + len),
 		.flags = VFU_TYPE_COMMAND,
 	};
-	uint64_t deadline;
 	int ret;
 
 	if (vfu->conn_fd < 0 || vfu->conn_broken || !vfu->negotiated)
@@ -433,13 +462,18 @@ int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
 	vfu->awaited = reply;
 	vfu->awaited_id = hdr.msg_id;
 	vfu->awaited_done = false;
-	deadline = vfu_now_ns() + (uint64_t)vfu->dma_timeout_ms * 1000000u;
 	ret = 0;
 	while (!vfu->awaited_done) {
 		struct pollfd pfd = { .fd = vfu->conn_fd, .events = POLLIN };
-		uint64_t now;
+		uint64_t now = vfu_now_ns();
 		int step;
 
+		/* Checked every time round: a client that keeps sending
+		 * other things must not stretch the wait. */
+		if (now >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		if (vfu->tx_pos < vfu->tx_len) {
 			flush_tx(vfu);
 			pfd.events |= POLLOUT;
@@ -460,22 +494,17 @@ int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
 		}
 		if (step > 0)
 			continue;
-		now = vfu_now_ns();
-		if (now >= deadline) {
-			ret = -ETIMEDOUT;
-			break;
-		}
 		poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
 	}
 	vfu->awaited = NULL;
 	/* Outside dispatch nothing would look at what was queued until the
 	 * socket spoke again: wake our poller. */
-	if (!vfu->dispatching && vfu->queue_len)
+	if (!vfu->dispatching && (vfu->queue_len || vfu->conn_broken))
 		eventfd_write(vfu->kick_fd, 1);
 	if (ret) {
-		vfu_log(vfu, GVT_LOG_WARNING, "client: no reply to %s of message %u: %s",
-			command == VFU_CMD_DMA_READ ? "DMA_READ" : "DMA_WRITE",
-			hdr.msg_id, strerror(-ret));
+		vfu_note(vfu, "client: no reply to %s of message %u: %s",
+			 command == VFU_CMD_DMA_READ ? "DMA_READ" : "DMA_WRITE",
+			 hdr.msg_id, strerror(-ret));
 		return ret;
 	}
 	if (reply->hdr.command != command) {
@@ -485,7 +514,10 @@ int vfu_request(struct gvt_vfu *vfu, uint16_t command, const void *payload,
 		return -EPROTO;
 	}
 	if (reply->hdr.flags & VFU_FLAG_ERROR) {
-		ret = reply->hdr.error ? -(int)reply->hdr.error : -EIO;
+		/* An errno, or EIO for what cannot be one. */
+		uint32_t e = reply->hdr.error;
+
+		ret = e > 0 && e < 4096 ? -(int)e : -EIO;
 		vfu_msg_release(reply);
 		return ret;
 	}

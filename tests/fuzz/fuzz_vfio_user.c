@@ -5,12 +5,17 @@
  * send, over a real socket, with real descriptors attached where the input
  * asks: a sealed memfd (guest RAM), an unsealed one, or an eventfd.
  *
- * The input is a series of records: one control byte (bits 0-1: which
- * descriptor to attach, if any; bit 2: run the server before sending the
- * next record), a little-endian 16-bit length, then that many bytes of the
- * stream. The server must answer or disconnect, never crash, hang or leak
- * a descriptor (ASan's leak check sees the mappings and memory; the fd
- * count is compared below).
+ * The input is a series of records: one control byte, a little-endian
+ * 16-bit length, then that many bytes of the stream. The control byte's
+ * bits 0-2 choose a descriptor to attach (none, a sealed memfd, an
+ * unsealed one, an eventfd, a blocking eventfd with a full counter, a
+ * semaphore eventfd with a huge count, a sparse 1 TiB sealed memfd); bit 3
+ * runs the server before the next record; bit 4 has libgvt's side read and
+ * write guest memory at the address the record's first 8 bytes give, as
+ * libgvt would (answered, if at all, by whatever the stream holds). The
+ * server must answer or disconnect, never crash, hang or leak a descriptor
+ * (ASan's leak check sees the mappings and memory; the fd count is
+ * compared below).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -50,21 +55,43 @@ static int open_fds(void)
 	return n;
 }
 
+enum fd_kind {
+	FD_NONE, FD_SEALED, FD_UNSEALED, FD_EVENTFD, FD_EVENTFD_FULL,
+	FD_EVENTFD_SEMAPHORE, FD_SPARSE_HUGE,
+};
+
 static int make_fd(unsigned int kind)
 {
+	uint64_t count;
 	int fd;
 
-	if (kind == 3)
+	switch (kind) {
+	case FD_EVENTFD:
 		return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	fd = memfd_create("fuzz-guest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -1;
-	if (ftruncate(fd, GUEST_RAM) ||
-	    (kind == 1 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))) {
-		close(fd);
+	case FD_EVENTFD_FULL:
+	case FD_EVENTFD_SEMAPHORE:
+		fd = eventfd(0, EFD_CLOEXEC | (kind == FD_EVENTFD_SEMAPHORE ? EFD_SEMAPHORE : 0));
+		count = kind == FD_EVENTFD_FULL ? 0xfffffffffffffffeull : 1ull << 62;
+		if (fd >= 0 && write(fd, &count, sizeof(count)) != sizeof(count)) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	case FD_SEALED:
+	case FD_UNSEALED:
+	case FD_SPARSE_HUGE:
+		fd = memfd_create("fuzz-guest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd < 0)
+			return -1;
+		if (ftruncate(fd, kind == FD_SPARSE_HUGE ? (off_t)1 << 40 : GUEST_RAM) ||
+		    (kind != FD_UNSEALED && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	default:
 		return -1;
 	}
-	return fd;
 }
 
 static void send_record(int sock, const uint8_t *data, size_t len, unsigned int kind)
@@ -117,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gvt_vfu_params params = {
 		.log_fn = quiet,
-		.dma_timeout_ms = 1,
+		.dma_timeout_ms = 1,	/* nobody answers DMA requests for long */
 	};
 	struct gvt_vgpu *vgpu;
 	struct gvt_vfu *vfu;
@@ -154,10 +181,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 3;
 		if (len > size)
 			len = size;
-		send_record(sv[0], data, len, ctl & 3);
+		send_record(sv[0], data, len, ctl & 7);
+		if (ctl & 0x10 && len >= 8) {
+			uint8_t buf[64] = { 0 };
+			uint64_t gpa;
+
+			memcpy(&gpa, data, sizeof(gpa));
+			(void)gvt_vfu_hv_ops.read_gpa(vfu, gpa, buf, sizeof(buf));
+			(void)gvt_vfu_hv_ops.write_gpa(vfu, gpa, buf, sizeof(buf));
+		}
 		data += len;
 		size -= len;
-		if (ctl & 4 || !size)
+		if (ctl & 8 || !size)
 			run_server(vfu, sv[0]);
 	}
 	run_server(vfu, sv[0]);

@@ -11,7 +11,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, 'corpus', 'vfio_user')
 
 NONE, SEALED_MEMFD, UNSEALED_MEMFD, EVENTFD = 0, 1, 2, 3
-RUN = 4
+EVENTFD_FULL, EVENTFD_SEMAPHORE, SPARSE_HUGE = 4, 5, 6
+RUN, GUEST_RW = 8, 16
 ids = iter(range(1, 1 << 16))
 
 
@@ -106,6 +107,13 @@ def seeds():
     yield 'unsealed', rec(version()) + rec(dma_map(0x100000, 0x10000), UNSEALED_MEMFD)
     yield 'pieces', rec(version()[:7], run=True) + rec(version()[7:], run=True)
     yield 'bad-size', rec(version()) + rec(struct.pack('<HHII I', 9, 1, 8, 0, 0))
+    yield 'hostile-eventfds', rec(version()) + rec(set_irqs(1, 0x24, 0, 1), EVENTFD_FULL) + \
+        rec(set_irqs(1, 0x21, 0, 1)) + rec(set_irqs(0, 0x14, 0, 1), EVENTFD_SEMAPHORE)
+    yield 'sparse-huge', rec(version()) + rec(dma_map(0, 1 << 39), SPARSE_HUGE) + \
+        rec(dma_map(1 << 39, 1 << 39, offset=1 << 39), SPARSE_HUGE)
+    by_message = rec(version()) + rec(dma_map(0x100000, 0x10000))
+    by_message += bytes([RUN | GUEST_RW]) + struct.pack('<H', 8) + struct.pack('<Q', 0x100040)
+    yield 'by-message', by_message
 
 
 os.makedirs(OUT, exist_ok=True)

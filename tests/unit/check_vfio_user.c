@@ -1001,9 +1001,13 @@ START_TEST(test_vfio_user_reply_backpressure)
 		gvt_vfu_dispatch(vfu);
 	}
 	/* It stopped reading once its replies backed up, holding at most
-	 * what it had to say so far. */
+	 * what it had to say so far, and it does not wake up for the
+	 * requests it is not reading (found in review: it spun). */
 	ck_assert_uint_gt(vfu->tx_len - vfu->tx_pos, 0);
 	ck_assert_uint_lt(vfu->stats.messages, sent + 1);
+	gvt_vfu_dispatch(vfu);
+	ck_assert_int_eq(poll(&(struct pollfd){ .fd = gvt_vfu_fd(vfu), .events = POLLIN },
+			      1, 0), 0);
 	/* Reading the replies lets everything through, in order. */
 	for (unsigned int i = 0; i < sent; i++) {
 		struct vfu_hdr r = recv_reply(big, sizeof(big), NULL);
@@ -1067,6 +1071,212 @@ START_TEST(test_vfio_user_listening_server_resets_for_each_client)
 }
 END_TEST
 
+/* ---- found in review: each a way a client could hang, spin or starve gvtd ---- */
+
+/* An eventfd the client left blocking with its counter full: signalling it
+ * must not block the process that serves every vGPU. */
+START_TEST(test_vfio_user_full_blocking_eventfd_does_not_block)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);	/* blocking */
+	uint64_t full = 0xfffffffffffffffeull;
+
+	negotiate(false);
+	ck_assert_int_eq(write(efd, &full, sizeof(full)), sizeof(full));
+	ck_assert_int_eq(set_irqs(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, efd), 0);
+	/* A loopback trigger, then an MSI from libgvt: both return. */
+	ck_assert_int_eq(set_irqs(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, -1), 0);
+	ck_assert_int_eq(gvt_vfu_hv_ops.inject_msi(vfu, 0xfee00000, 0), 0);
+	close(efd);
+}
+END_TEST
+
+/* The client reads its resample eventfd before we do, or writes a huge
+ * count to a semaphore one: no blocking read, no endless wake-ups. */
+START_TEST(test_vfio_user_unmask_eventfd_cannot_stall_or_spin)
+{
+	int trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int resample = eventfd(0, EFD_CLOEXEC);		/* blocking */
+	int sem = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE);
+	uint64_t n = 1;
+
+	negotiate(false);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, trigger), 0);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, resample), 0);
+	ck_assert_int_eq(write(resample, &n, sizeof(n)), sizeof(n));
+	ck_assert_int_eq(read(resample, &n, sizeof(n)), sizeof(n));	/* we lose the race */
+	gvt_vfu_dispatch(vfu);	/* must return */
+
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, sem), 0);
+	n = 1ull << 62;
+	ck_assert_int_eq(write(sem, &n, sizeof(n)), sizeof(n));
+	gvt_vfu_dispatch(vfu);
+	ck_assert_int_eq(poll(&(struct pollfd){ .fd = gvt_vfu_fd(vfu), .events = POLLIN },
+			      1, 0), 0);
+	close(trigger);
+	close(resample);
+	close(sem);
+}
+END_TEST
+
+/* A sparse sealed file costs the client nothing; our address space is
+ * finite. Past VFU_MAX_MAPPED, regions are reached by message. */
+START_TEST(test_vfio_user_mapped_guest_memory_is_capped)
+{
+	int a = memfd_create("big", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int b = memfd_create("big", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint64_t size = 3 * (VFU_MAX_MAPPED / 4);
+
+	negotiate(false);
+	ck_assert_int_eq(ftruncate(a, (off_t)size), 0);
+	ck_assert_int_eq(ftruncate(b, (off_t)size), 0);
+	ck_assert_int_eq(fcntl(a, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	ck_assert_int_eq(fcntl(b, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	ck_assert_int_eq(dma_map(0, size, VFU_DMA_READ | VFU_DMA_WRITE, a), 0);
+	ck_assert_int_eq(dma_map(size, size, VFU_DMA_READ | VFU_DMA_WRITE, b), 0);
+	ck_assert_ptr_nonnull(vfu->regions[0].host);
+	ck_assert_ptr_null(vfu->regions[1].host);
+	ck_assert_uint_le(vfu->mapped_bytes, VFU_MAX_MAPPED);
+	ck_assert(t_log_has("would be mapped"));
+	ck_assert_int_eq(dma_unmap(0, 0, VFU_UNMAP_ALL), 0);
+	ck_assert_uint_eq(vfu->mapped_bytes, 0);
+	close(a);
+	close(b);
+}
+END_TEST
+
+/* A client that floods us with replies nobody asked for does not stretch
+ * a DMA wait past its deadline. */
+static volatile bool flooding;
+
+static void *stray_replies(void *arg)
+{
+	struct vfu_hdr r = { .msg_id = 0xbeef, .command = VFU_CMD_DMA_READ,
+			     .size = sizeof(r), .flags = VFU_TYPE_REPLY };
+
+	(void)arg;
+	/* Non-blocking: once the test stops reading, a full socket must not
+	 * keep this thread from seeing the flag. */
+	while (flooding)
+		if (send(client, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN)
+			break;
+	return NULL;
+}
+
+START_TEST(test_vfio_user_dma_wait_keeps_its_deadline)
+{
+	pthread_t t;
+	uint8_t buf[8];
+	uint64_t start;
+
+	negotiate(false);
+	ck_assert_int_eq(dma_map(GUEST_GPA, 4096, VFU_DMA_READ, -1), 0);
+	flooding = true;
+	ck_assert_int_eq(pthread_create(&t, NULL, stray_replies, NULL), 0);
+	start = vfu_now_ns();
+	ck_assert_int_eq(gvt_vfu_hv_ops.read_gpa(vfu, GUEST_GPA, buf, 8), -ETIMEDOUT);
+	ck_assert_uint_lt(vfu_now_ns() - start, 1000000000ull);	/* timeout 200 ms */
+	flooding = false;
+	pthread_join(t, NULL);
+}
+END_TEST
+
+/* A client's error number is an errno or nothing: never a positive result
+ * or an overflow. */
+static uint32_t error_to_send;
+
+static void *error_replier(void *arg)
+{
+	struct {
+		struct vfu_hdr hdr;
+		struct vfu_dma_access acc;
+	} m;
+
+	(void)arg;
+	if (!read_exact(&m, sizeof(m), false))
+		return NULL;
+	m.hdr.flags = VFU_TYPE_REPLY | VFU_FLAG_ERROR;
+	m.hdr.error = error_to_send;
+	m.hdr.size = sizeof(m.hdr);
+	if (write(client, &m.hdr, sizeof(m.hdr)) < 0)
+		return NULL;
+	return NULL;
+}
+
+START_TEST(test_vfio_user_client_error_numbers_are_bounded)
+{
+	static const uint32_t errors[] = { 0xffffffff, 0x80000000, 0, 4096, EFAULT };
+	static const int expect[] = { -EIO, -EIO, -EIO, -EIO, -EFAULT };
+	uint8_t buf[8];
+
+	negotiate(false);
+	ck_assert_int_eq(dma_map(GUEST_GPA, 4096, VFU_DMA_READ, -1), 0);
+	for (unsigned int i = 0; i < ARRAY_LEN(errors); i++) {
+		pthread_t t;
+
+		error_to_send = errors[i];
+		ck_assert_int_eq(pthread_create(&t, NULL, error_replier, NULL), 0);
+		ck_assert_int_eq(gvt_vfu_hv_ops.read_gpa(vfu, GUEST_GPA, buf, 8), expect[i]);
+		pthread_join(t, NULL);
+	}
+}
+END_TEST
+
+/* What a client can make us log is bounded, across reconnections too. */
+START_TEST(test_vfio_user_client_cannot_flood_the_log)
+{
+	unsigned int warned = 0;
+
+	negotiate(false);
+	t_log_clear();
+	for (int i = 0; i < 200; i++) {
+		int fd = guest_memfd(false);
+
+		ck_assert_int_eq(dma_map(GUEST_GPA, 4096, VFU_DMA_READ, fd), 0);
+		ck_assert_int_eq(dma_unmap(GUEST_GPA, 4096, 0), 0);
+		close(fd);
+	}
+	for (unsigned int i = 0; i < t_log_count(); i++)
+		warned += strstr(t_log_line(i), "not sealed") != NULL;
+	ck_assert_uint_eq(warned, VFU_WARN_BUDGET);
+}
+END_TEST
+
+START_TEST(test_vfio_user_small_rules)
+{
+	static uint8_t big[16 + VFU_VERSION_MAX + 8];
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	char buf[64];
+
+	/* A VERSION too long to be one is not parsed. */
+	big[sizeof(big) - 1] = '\0';
+	memset(big + 4, ' ', sizeof(big) - 5);
+	ck_assert_int_eq(call(VFU_CMD_VERSION, big, sizeof(big), buf, sizeof(buf), NULL), E2BIG);
+	negotiate(false);
+	/* Disabling an index with a descriptor attached is refused whole. */
+	ck_assert_int_eq(set_irqs(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, efd), 0);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, efd), EINVAL);
+	ck_assert_int_ge(vfu->irq[VFIO_PCI_MSI_IRQ_INDEX].trigger_fd, 0);
+	/* A loopback INTx trigger honours the mask. */
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, efd), 0);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+				  VFIO_IRQ_SET_ACTION_MASK, 0, 1, -1), 0);
+	eventfd_count(efd);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, -1), 0);
+	ck_assert_uint_eq(eventfd_count(efd), 0);
+	close(efd);
+}
+END_TEST
+
 static void listen_setup(void)
 {
 	t_setup_ctx();
@@ -1124,6 +1334,13 @@ Suite *vfio_user_suite(void)
 	tcase_add_test(bad, test_vfio_user_bad_type_disconnects);
 	tcase_add_test(bad, test_vfio_user_client_gone_releases_everything);
 	tcase_add_test(bad, test_vfio_user_reply_backpressure);
+	tcase_add_test(bad, test_vfio_user_full_blocking_eventfd_does_not_block);
+	tcase_add_test(bad, test_vfio_user_unmask_eventfd_cannot_stall_or_spin);
+	tcase_add_test(bad, test_vfio_user_mapped_guest_memory_is_capped);
+	tcase_add_test(bad, test_vfio_user_dma_wait_keeps_its_deadline);
+	tcase_add_test(bad, test_vfio_user_client_error_numbers_are_bounded);
+	tcase_add_test(bad, test_vfio_user_client_cannot_flood_the_log);
+	tcase_add_test(bad, test_vfio_user_small_rules);
 	suite_add_tcase(s, bad);
 
 	tcase_add_checked_fixture(srv, listen_setup, listen_teardown);

@@ -306,6 +306,36 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return s[0] >= '0' && s[0] <= '9' && !*end && !errno && *out <= max;
 }
 
+/* Strings the configuration keeps (config-file arguments, vGPU specs):
+ * owned here, freed at exit. */
+static struct {
+	char **s;
+	size_t n;
+} kept;
+
+static char *keep(const char *str)
+{
+	char **grown = realloc(kept.s, (kept.n + 1) * sizeof(*kept.s));
+	char *copy = strdup(str);
+
+	if (grown)
+		kept.s = grown;
+	if (!grown || !copy) {
+		free(copy);
+		fprintf(stderr, "gvtd: out of memory\n");
+		return NULL;
+	}
+	kept.s[kept.n++] = copy;
+	return copy;
+}
+
+static void free_kept(void)
+{
+	for (size_t i = 0; i < kept.n; i++)
+		free(kept.s[i]);
+	free(kept.s);
+}
+
 /* "TYPE[,socket=PATH][,trace=PATH]" */
 static int add_vgpu(const char *spec)
 {
@@ -316,13 +346,12 @@ static int add_vgpu(const char *spec)
 		fprintf(stderr, "gvtd: at most %u vGPUs\n", GVTD_MAX_VGPUS);
 		return -1;
 	}
-	copy = strdup(spec);
+	copy = keep(spec);
 	if (!copy)
 		return -1;
 	tok = strtok_r(copy, ",", &save);
 	if (!tok) {
 		fprintf(stderr, "gvtd: --vgpu needs a type\n");
-		free(copy);
 		return -1;
 	}
 	c->start[c->num_start].type = tok;
@@ -333,12 +362,11 @@ static int add_vgpu(const char *spec)
 			c->start[c->num_start].trace = tok + 6;
 		} else {
 			fprintf(stderr, "gvtd: --vgpu %s: unknown '%s'\n", spec, tok);
-			free(copy);
 			return -1;
 		}
 	}
 	c->num_start++;
-	return 0; /* copy lives as long as the process */
+	return 0;
 }
 
 enum { OPT_VGPU = 256, OPT_CONFIG, OPT_APERTURE, OPT_CONTROL, OPT_SOCKET_DIR,
@@ -478,7 +506,10 @@ static int read_config(const char *path, unsigned int depth)
 			ret = -1;
 			break;
 		}
-		arg = arg ? strdup(arg) : NULL;
+		if (arg && !(arg = keep(arg))) {
+			ret = -1;
+			break;
+		}
 		ret = apply_option(o->val, arg, depth);
 	}
 	free(line);
@@ -694,6 +725,7 @@ int main(int argc, char **argv)
 
 	gvtd.cfg.aperture_mib = 1024;
 	gvtd.cfg.log_level = GVT_LOG_INFO;
+	atexit(free_kept);
 	while ((opt = getopt_long(argc, argv, "v", longopts, NULL)) != -1)
 		if (apply_option(opt, optarg, 0))
 			return 2;
