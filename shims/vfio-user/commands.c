@@ -131,7 +131,8 @@ static int cmd_get_info(struct gvt_vfu *vfu, struct vfu_msg *msg,
 	return 0;
 }
 
-/* Size of region @index as the client sees it; 0 if not implemented. */
+/* Size of region @index as the client sees it; 0 for a region the device
+ * does not have (vfio-pci reports every index). */
 static uint64_t region_size(struct gvt_vfu *vfu, uint32_t index)
 {
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX)

@@ -393,7 +393,7 @@ static void conn_close(struct gvt_vfu *vfu, bool reset_vgpu)
 	}
 	vfu_dma_release_all(vfu);
 	vfu_log(vfu, GVT_LOG_INFO,
-		"client disconnected after %llu messages (%llu exits, %llu us in libgvt)",
+		"client disconnected; since the vGPU was created: %llu messages, %llu exits, %llu us in libgvt",
 		(unsigned long long)vfu->stats.messages,
 		(unsigned long long)vfu->stats.exits,
 		(unsigned long long)(vfu->stats.libgvt_ns / 1000));
