@@ -34,6 +34,17 @@ uint8_t *vfu_reply_space(struct gvt_vfu *vfu, struct vfu_reply *out,
 	return vfu->scratch;
 }
 
+int vfu_reply_copy(struct gvt_vfu *vfu, struct vfu_reply *out,
+		   const void *data, size_t len)
+{
+	uint8_t *p = vfu_reply_space(vfu, out, len);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, data, len);
+	return 0;
+}
+
 /* ---- VERSION ---- */
 
 /* Offer only what the client proposed (the protocol's rule) and what this
@@ -117,18 +128,13 @@ static int cmd_get_info(struct gvt_vfu *vfu, struct vfu_msg *msg,
 		.num_irqs = VFU_NUM_IRQS,
 	};
 	uint32_t argsz;
-	uint8_t *p;
 
 	memcpy(&argsz, msg->payload, sizeof(argsz));
 	if (argsz < sizeof(info)) {
 		vfu_warn(vfu, "client: DEVICE_GET_INFO with argsz %u", argsz);
 		return -EINVAL;
 	}
-	p = vfu_reply_space(vfu, out, sizeof(info));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, &info, sizeof(info));
-	return 0;
+	return vfu_reply_copy(vfu, out, &info, sizeof(info));
 }
 
 /* Size of region @index as the client sees it; 0 for a region the device
@@ -146,7 +152,6 @@ static int cmd_get_region_info(struct gvt_vfu *vfu, struct vfu_msg *msg,
 			       struct vfu_reply *out)
 {
 	struct vfu_region_info info;
-	uint8_t *p;
 
 	memcpy(&info, msg->payload, sizeof(info));
 	if (info.argsz < sizeof(info) || info.index >= VFU_NUM_REGIONS) {
@@ -162,18 +167,13 @@ static int cmd_get_region_info(struct gvt_vfu *vfu, struct vfu_msg *msg,
 	 * libgvt (and no MMAP flag keeps QEMU's posted writes on). */
 	info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ |
 				 VFIO_REGION_INFO_FLAG_WRITE : 0;
-	p = vfu_reply_space(vfu, out, sizeof(info));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, &info, sizeof(info));
-	return 0;
+	return vfu_reply_copy(vfu, out, &info, sizeof(info));
 }
 
 static int cmd_get_irq_info(struct gvt_vfu *vfu, struct vfu_msg *msg,
 			    struct vfu_reply *out)
 {
 	struct vfu_irq_info info;
-	uint8_t *p;
 	int ret;
 
 	memcpy(&info, msg->payload, sizeof(info));
@@ -185,11 +185,7 @@ static int cmd_get_irq_info(struct gvt_vfu *vfu, struct vfu_msg *msg,
 	ret = vfu_irq_info(vfu, info.index, &info);
 	if (ret)
 		return ret;
-	p = vfu_reply_space(vfu, out, sizeof(info));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, &info, sizeof(info));
-	return 0;
+	return vfu_reply_copy(vfu, out, &info, sizeof(info));
 }
 
 /* ---- region accesses ---- */
@@ -314,7 +310,6 @@ static int cmd_region_write(struct gvt_vfu *vfu, struct vfu_msg *msg,
 			    struct vfu_reply *out)
 {
 	struct vfu_region_access acc;
-	uint8_t *p;
 	int ret;
 
 	memcpy(&acc, msg->payload, sizeof(acc));
@@ -327,11 +322,7 @@ static int cmd_region_write(struct gvt_vfu *vfu, struct vfu_msg *msg,
 			acc.count, true);
 	if (ret)
 		return ret;
-	p = vfu_reply_space(vfu, out, sizeof(acc));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, &acc, sizeof(acc));
-	return 0;
+	return vfu_reply_copy(vfu, out, &acc, sizeof(acc));
 }
 
 /* Posted writes QEMU batched; they are applied in order, and the first
@@ -342,7 +333,6 @@ static int cmd_region_write_multi(struct gvt_vfu *vfu, struct vfu_msg *msg,
 {
 	uint64_t count;
 	int first_err = 0;
-	uint8_t *p;
 
 	memcpy(&count, msg->payload, sizeof(count));
 	if (!vfu->write_multi || count > VFU_WRITE_MULTI_MAX ||
@@ -370,11 +360,7 @@ static int cmd_region_write_multi(struct gvt_vfu *vfu, struct vfu_msg *msg,
 	}
 	if (first_err)
 		return first_err;
-	p = vfu_reply_space(vfu, out, sizeof(count));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, &count, sizeof(count));
-	return 0;
+	return vfu_reply_copy(vfu, out, &count, sizeof(count));
 }
 
 static int cmd_device_reset(struct gvt_vfu *vfu, struct vfu_msg *msg,

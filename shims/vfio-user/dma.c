@@ -221,7 +221,6 @@ int vfu_dma_unmap_cmd(struct gvt_vfu *vfu, struct vfu_msg *msg,
 		      struct vfu_reply *out)
 {
 	struct vfu_dma_unmap u;
-	uint8_t *p;
 
 	memcpy(&u, msg->payload, sizeof(u));
 	if (u.argsz < sizeof(u) || (u.flags & ~(VFU_UNMAP_ALL | VFU_UNMAP_GET_DIRTY_BITMAP)) ||
@@ -246,12 +245,8 @@ int vfu_dma_unmap_cmd(struct gvt_vfu *vfu, struct vfu_msg *msg,
 		}
 		remove_region(vfu, (unsigned int)(r - vfu->regions));
 	}
-	p = vfu_reply_space(vfu, out, sizeof(u));
-	if (!p)
-		return -ENOMEM;
 	u.argsz = sizeof(u);
-	memcpy(p, &u, sizeof(u));
-	return 0;
+	return vfu_reply_copy(vfu, out, &u, sizeof(u));
 }
 
 void vfu_dma_release_all(struct gvt_vfu *vfu)

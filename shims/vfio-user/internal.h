@@ -7,7 +7,6 @@
 #ifndef GVT_VFU_INTERNAL_H
 #define GVT_VFU_INTERNAL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,8 +137,7 @@ void vfu_warn(struct gvt_vfu *vfu, const char *fmt, ...)
  * the same budget. */
 void vfu_note(struct gvt_vfu *vfu, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void vfu_vwarn(struct gvt_vfu *vfu, bool protocol_error, const char *fmt,
-	       va_list ap) __attribute__((format(printf, 3, 0)));
+
 int vfu_send(struct gvt_vfu *vfu, const struct vfu_hdr *hdr,
 	     const void *payload, size_t len);
 /* Send a request and wait for its reply until @deadline (vfu_now_ns()). */
@@ -151,6 +149,9 @@ uint64_t vfu_now_ns(void);
 /* commands.c */
 uint8_t *vfu_reply_space(struct gvt_vfu *vfu, struct vfu_reply *out,
 			 size_t len);
+/* The reply is a copy of @len bytes at @data. Return: 0 or -ENOMEM. */
+int vfu_reply_copy(struct gvt_vfu *vfu, struct vfu_reply *out,
+		   const void *data, size_t len);
 void vfu_handle(struct gvt_vfu *vfu, struct vfu_msg *msg);
 
 /* dma.c */

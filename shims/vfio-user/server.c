@@ -41,9 +41,11 @@ uint64_t vfu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* errno is preserved for the callers, as libgvt's own sink promises. */
 static void vfu_vlog(struct gvt_vfu *vfu, int level, const char *fmt,
 		     va_list ap)
 {
+	int saved = errno;
 	char line[512];
 	int n;
 
@@ -54,24 +56,23 @@ static void vfu_vlog(struct gvt_vfu *vfu, int level, const char *fmt,
 			   snprintf(line, sizeof(line), "vfio-user: ");
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	vfu->log_fn(vfu->log_opaque, level, line);
+	errno = saved;
 }
 
 void vfu_log(struct gvt_vfu *vfu, int level, const char *fmt, ...)
 {
 	va_list ap;
-	int saved = errno;
 
 	va_start(ap, fmt);
 	vfu_vlog(vfu, level, fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 /* What a client can make us say is rate-limited per server, across
  * reconnections: VFU_WARN_BUDGET lines a minute, then one line saying how
  * many were held back. */
-void vfu_vwarn(struct gvt_vfu *vfu, bool protocol_error, const char *fmt,
-	       va_list ap)
+static void __attribute__((format(printf, 3, 0)))
+vfu_vwarn(struct gvt_vfu *vfu, bool protocol_error, const char *fmt, va_list ap)
 {
 	uint64_t now = vfu_now_ns();
 
@@ -96,23 +97,19 @@ void vfu_vwarn(struct gvt_vfu *vfu, bool protocol_error, const char *fmt,
 void vfu_warn(struct gvt_vfu *vfu, const char *fmt, ...)
 {
 	va_list ap;
-	int saved = errno;
 
 	va_start(ap, fmt);
 	vfu_vwarn(vfu, true, fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 void vfu_note(struct gvt_vfu *vfu, const char *fmt, ...)
 {
 	va_list ap;
-	int saved = errno;
 
 	va_start(ap, fmt);
 	vfu_vwarn(vfu, false, fmt, ap);
 	va_end(ap);
-	errno = saved;
 }
 
 static void close_fds(struct vfu_msg *msg)

@@ -173,17 +173,27 @@ static struct vfu_hdr recv_reply(void *buf, size_t len, uint32_t *payload_len)
 	return hdr;
 }
 
-/* A request and its reply: returns the reply's errno (0 on success). */
-static int call(uint16_t cmd, const void *payload, size_t len, void *out,
-		size_t out_len, uint32_t *got)
+/* A request, with descriptor @fd attached unless it is -1, and its reply:
+ * returns the reply's errno (0 on success). */
+static int call_fd(uint16_t cmd, const void *payload, size_t len, int fd,
+		   void *out, size_t out_len, uint32_t *got)
 {
-	uint16_t id = send_msg(cmd, 0, payload, len);
-	struct vfu_hdr r = recv_reply(out, out_len, got);
+	uint16_t id;
+	struct vfu_hdr r;
+
+	send_msg_fds(cmd, 0, payload, len, &fd, fd >= 0, &id);
+	r = recv_reply(out, out_len, got);
 
 	ck_assert_uint_eq(r.msg_id, id);
 	ck_assert_uint_eq(r.command, cmd);
 	ck_assert_uint_eq(r.flags & VFU_FLAG_TYPE_MASK, VFU_TYPE_REPLY);
 	return r.flags & VFU_FLAG_ERROR ? (int)r.error : 0;
+}
+
+static int call(uint16_t cmd, const void *payload, size_t len, void *out,
+		size_t out_len, uint32_t *got)
+{
+	return call_fd(cmd, payload, len, -1, out, out_len, got);
 }
 
 static void negotiate(bool write_multiple)
@@ -276,14 +286,9 @@ static int dma_map(uint64_t gpa, uint64_t size, uint32_t flags, int fd)
 	struct vfu_dma_map m = {
 		.argsz = sizeof(m), .flags = flags, .addr = gpa, .size = size,
 	};
-	uint16_t id;
 	char buf[64];
 
-	send_msg_fds(VFU_CMD_DMA_MAP, 0, &m, sizeof(m), &fd, fd >= 0, &id);
-	struct vfu_hdr r = recv_reply(buf, sizeof(buf), NULL);
-
-	ck_assert_uint_eq(r.msg_id, id);
-	return r.flags & VFU_FLAG_ERROR ? (int)r.error : 0;
+	return call_fd(VFU_CMD_DMA_MAP, &m, sizeof(m), fd, buf, sizeof(buf), NULL);
 }
 
 static int dma_unmap(uint64_t gpa, uint64_t size, uint32_t flags)
@@ -303,14 +308,9 @@ static int set_irqs(uint32_t index, uint32_t flags, uint32_t start, uint32_t cou
 		.argsz = sizeof(s), .flags = flags, .index = index,
 		.start = start, .count = count,
 	};
-	uint16_t id;
 	char buf[64];
 
-	send_msg_fds(VFU_CMD_DEVICE_SET_IRQS, 0, &s, sizeof(s), &fd, fd >= 0, &id);
-	struct vfu_hdr r = recv_reply(buf, sizeof(buf), NULL);
-
-	ck_assert_uint_eq(r.msg_id, id);
-	return r.flags & VFU_FLAG_ERROR ? (int)r.error : 0;
+	return call_fd(VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), fd, buf, sizeof(buf), NULL);
 }
 
 static uint64_t eventfd_count(int efd)
@@ -882,12 +882,11 @@ START_TEST(test_vfio_user_descriptors_where_none_belong_are_closed)
 	struct vfu_device_info info = { .argsz = sizeof(info) };
 	char buf[64];
 	int before;
-	uint16_t id;
 
 	negotiate(false);
 	before = open_fds();
-	send_msg_fds(VFU_CMD_DEVICE_GET_INFO, 0, &info, sizeof(info), &efd, 1, &id);
-	ck_assert_uint_eq(recv_reply(buf, sizeof(buf), NULL).error, EINVAL);
+	ck_assert_int_eq(call_fd(VFU_CMD_DEVICE_GET_INFO, &info, sizeof(info), efd, buf,
+				 sizeof(buf), NULL), EINVAL);
 	ck_assert_int_eq(open_fds(), before);
 	close(efd);
 }
@@ -1277,16 +1276,6 @@ START_TEST(test_vfio_user_small_rules)
 }
 END_TEST
 
-static void listen_setup(void)
-{
-	t_setup_ctx();
-}
-
-static void listen_teardown(void)
-{
-	t_teardown();
-}
-
 Suite *vfio_user_suite(void)
 {
 	Suite *s = suite_create("vfio_user");
@@ -1343,7 +1332,7 @@ Suite *vfio_user_suite(void)
 	tcase_add_test(bad, test_vfio_user_small_rules);
 	suite_add_tcase(s, bad);
 
-	tcase_add_checked_fixture(srv, listen_setup, listen_teardown);
+	tcase_add_checked_fixture(srv, t_setup_ctx, t_teardown);
 	tcase_add_test(srv, test_vfio_user_listening_server_resets_for_each_client);
 	suite_add_tcase(s, srv);
 	return s;
