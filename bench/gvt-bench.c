@@ -18,6 +18,8 @@ static const struct {
 } commands[] = {
 	{ "mmio", bench_mmio,
 	  "ns per emulated MMIO access, p50 and p99 (80% hot registers, 20% spread; half reads, half writes)" },
+	{ "scan", bench_scan,
+	  "command scanner GB/s on mixed, NOOP-heavy, LRI-heavy and chained streams, beside memcpy; scan+copy beside scan" },
 #ifdef GVT_BENCH_VFIO_USER
 	{ "vfio-user", bench_vfio_user,
 	  "us per guest register read through the vfio-user server, against a bare socketpair round trip" },

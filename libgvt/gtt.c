@@ -368,3 +368,93 @@ int gvt_vgpu_aperture_write(struct gvt_vgpu *vgpu, uint64_t offset,
 	return aperture_access(vgpu, "aperture write", offset, (void *)buf,
 			       len, true);
 }
+
+int gvt_ggtt_gma_to_gpa(struct gvt_vgpu *vgpu, uint64_t gma, uint64_t *gpa)
+{
+	struct gvt_ggtt_slice *slice;
+	uint32_t pos;
+	uint64_t pte;
+
+	if (gma >= (uint64_t)UINT32_MAX * GVT_GTT_PAGE_SIZE)
+		return -EFAULT;
+	slice = slice_of(vgpu, (uint32_t)(gma / GVT_GTT_PAGE_SIZE), &pos);
+	if (!slice)
+		return -EFAULT;
+	pte = slice->guest_pte[pos];
+	if (!(pte & GVT_GTT_PTE_PRESENT))
+		return -EFAULT;
+	*gpa = (pte & GEN8_PTE_ADDR_MASK) | (gma & (GVT_GTT_PAGE_SIZE - 1));
+	return 0;
+}
+
+/* gen8 PPGTT entries: present, page size (PDPE: 1 GiB, PDE: 2 MiB) and,
+ * in a PDE, "the page table maps 64 KiB pages". */
+#define PPGTT_PRESENT	(1ull << 0)
+#define PPGTT_PS	(1ull << 7)
+#define PPGTT_IPS	(1ull << 11)
+
+static int ppgtt_entry(struct gvt_vgpu *vgpu, uint64_t table, unsigned int i,
+		       uint64_t *entry)
+{
+	if (gvt_hv_read_gpa(vgpu, (table & GEN8_PTE_ADDR_MASK) + i * 8ull,
+			    entry, sizeof(*entry)))
+		return -EFAULT;
+	return (*entry & PPGTT_PRESENT) ? 0 : -EFAULT;
+}
+
+/*
+ * Walk the guest's own PPGTT (not a shadow) from @root: what the scanner
+ * reads a PPGTT batch through. Four levels from a PML4, or three from the
+ * four PDPs of a legacy 32-bit PPGTT.
+ */
+int gvt_ppgtt_gma_to_gpa(struct gvt_vgpu *vgpu,
+			 const struct gvt_ppgtt_root *root, uint64_t gma,
+			 uint64_t *gpa)
+{
+	uint64_t e, pd;
+	int ret;
+
+	if (root->levels == 4) {
+		if (gma >> 48)
+			return -EFAULT;
+		ret = ppgtt_entry(vgpu, root->pdp[0], (gma >> 39) & 511, &e);
+		if (ret)
+			return ret;
+		ret = ppgtt_entry(vgpu, e, (gma >> 30) & 511, &e);
+	} else if (root->levels == 3) {
+		if (gma >> 32)
+			return -EFAULT;
+		e = root->pdp[(gma >> 30) & 3];
+		ret = (e & PPGTT_PRESENT) ? 0 : -EFAULT;
+	} else {
+		return -EFAULT;
+	}
+	if (ret)
+		return ret;
+	if (e & PPGTT_PS) {
+		*gpa = (e & GEN8_PTE_ADDR_MASK & ~((1ull << 30) - 1)) |
+		       (gma & ((1ull << 30) - 1));
+		return 0;
+	}
+	ret = ppgtt_entry(vgpu, e, (gma >> 21) & 511, &pd);
+	if (ret)
+		return ret;
+	if (pd & PPGTT_PS) {
+		*gpa = (pd & GEN8_PTE_ADDR_MASK & ~((1ull << 21) - 1)) |
+		       (gma & ((1ull << 21) - 1));
+		return 0;
+	}
+	if (pd & PPGTT_IPS) {
+		/* 64 KiB pages: every 16th entry of the table maps one. */
+		ret = ppgtt_entry(vgpu, pd, ((gma >> 12) & 511) & ~15u, &e);
+		if (ret)
+			return ret;
+		*gpa = (e & GEN8_PTE_ADDR_MASK & ~0xffffull) | (gma & 0xffff);
+		return 0;
+	}
+	ret = ppgtt_entry(vgpu, pd, (gma >> 12) & 511, &e);
+	if (ret)
+		return ret;
+	*gpa = (e & GEN8_PTE_ADDR_MASK) | (gma & 4095);
+	return 0;
+}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_parser.h"
 #include "private.h"
 
 #ifndef GVT_VERSION_STRING
@@ -81,11 +82,14 @@ int gvt_ctx_create(const struct gvt_ctx_params *params, struct gvt_ctx **out)
 				   platform->num_reg_tables);
 	if (ret)
 		goto out_free_ctx;
+	ret = gvt_cmd_access_init(ctx);
+	if (ret)
+		goto out_free_mmio;
 
 	ctx->pgpu_ops = &gvt_sim_pgpu_ops;
 	ret = ctx->pgpu_ops->create(ctx, platform, &ctx->pgpu);
 	if (ret)
-		goto out_free_mmio;
+		goto out_free_cmd_access;
 	ctx->golden = ctx->pgpu_ops->golden_mmio(ctx->pgpu);
 	ctx->scratch_addr = ctx->pgpu_ops->scratch_addr(ctx->pgpu);
 
@@ -96,6 +100,8 @@ int gvt_ctx_create(const struct gvt_ctx_params *params, struct gvt_ctx **out)
 	*out = ctx;
 	return 0;
 
+out_free_cmd_access:
+	gvt_cmd_access_fini(ctx);
 out_free_mmio:
 	gvt_mmio_table_free(&ctx->mmio);
 out_free_ctx:
@@ -115,6 +121,7 @@ void gvt_ctx_destroy(struct gvt_ctx *ctx)
 		gvt_vgpu_destroy(ctx->vgpus[id]);
 	}
 	ctx->pgpu_ops->destroy(ctx->pgpu);
+	gvt_cmd_access_fini(ctx);
 	gvt_mmio_table_free(&ctx->mmio);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);

@@ -60,6 +60,7 @@ struct gvt_ctx {
 	uint64_t scratch_addr;		/* pgpu bus address of the scratch page */
 
 	struct gvt_mmio_table mmio;	/* read-only after create */
+	uint64_t *cmd_reg_ok;		/* registers commands may touch: bit per dword */
 	uint64_t aperture_size;		/* bytes; also BAR2's size */
 
 	pthread_mutex_t lock;		/* guards everything below */
@@ -210,6 +211,12 @@ void gvt_ggtt_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 void gvt_ggtt_write(struct gvt_vgpu *vgpu, uint32_t offset, const void *buf,
 		    uint32_t len);
 void gvt_ggtt_flush(struct gvt_vgpu *vgpu);
+/* The guest frame behind a graphics address: 0, or -EFAULT when the address
+ * is not the vGPU's or not mapped. */
+int gvt_ggtt_gma_to_gpa(struct gvt_vgpu *vgpu, uint64_t gma, uint64_t *gpa);
+int gvt_ppgtt_gma_to_gpa(struct gvt_vgpu *vgpu,
+			 const struct gvt_ppgtt_root *root, uint64_t gma,
+			 uint64_t *gpa);
 
 /* pvinfo.c */
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);

@@ -630,6 +630,9 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_info(struct gvt_vgpu *vgpu,
  * @intx_failed: INTx level changes the shim failed to deliver.
  * @guest_errors: guest rule breaks seen (each logged, rate-limited).
  * @resets: device-level and GPU-requested resets.
+ * @cmd_scans: workloads the command scanner checked.
+ * @cmd_refusals: workloads it refused.
+ * @cmd_dwords: command dwords it decoded.
  */
 struct gvt_vgpu_stats {
 	uint64_t cfg_reads;
@@ -650,6 +653,9 @@ struct gvt_vgpu_stats {
 	uint64_t intx_failed;
 	uint64_t guest_errors;
 	uint64_t resets;
+	uint64_t cmd_scans;
+	uint64_t cmd_refusals;
+	uint64_t cmd_dwords;
 };
 
 /**
@@ -661,6 +667,108 @@ struct gvt_vgpu_stats {
  */
 GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu,
 						 struct gvt_vgpu_stats *out);
+
+/**
+ * struct gvt_cmd_verdict - what the command scanner made of a stream.
+ * @refused: 0 accepted, 1 refused.
+ * @ppgtt: @gma is a PPGTT address (else GGTT).
+ * @level: buffer holding the command: 0 ring, 1 batch, 2 second-level batch.
+ * @gma: graphics address of the command refused.
+ * @header: its first dword.
+ * @command: its name as genxml and the PRM spell it, or "UNKNOWN".
+ * @rule: the rule it breaks; docs/cmd-scanner.md lists them.
+ * @detail: one sentence saying how.
+ * @commands: commands decoded.
+ * @unfollowed: batch starts whose memory was not at hand (checked as far
+ *	as they can be without it).
+ */
+struct gvt_cmd_verdict {
+	int refused;
+	int ppgtt;
+	unsigned int level;
+	uint64_t gma;
+	uint32_t header;
+	char command[48];
+	char rule[24];
+	char detail[200];
+	uint64_t commands;
+	unsigned int unfollowed;
+};
+
+/**
+ * struct gvt_cmd_info - one decoded command.
+ * @gma: its graphics address.
+ * @length: its length in dwords.
+ * @level: 0 ring, 1 batch, 2 second-level batch.
+ * @name: its name as genxml and the PRM spell it.
+ */
+struct gvt_cmd_info {
+	uint64_t gma;
+	uint32_t length;
+	unsigned int level;
+	const char *name;
+};
+
+/** typedef gvt_cmd_visit_fn - called for each command, in execution order. */
+typedef void gvt_cmd_visit_fn(void *opaque, const struct gvt_cmd_info *cmd);
+
+/** GVT_CMD_RING - the buffer is a ring's contents (starts return to it). */
+#define GVT_CMD_RING (1u << 0)
+/** GVT_CMD_PPGTT - the buffer is a batch in the vGPU's PPGTT. */
+#define GVT_CMD_PPGTT (1u << 1)
+
+/**
+ * gvt_cmd_decode() - decode a little-endian command stream.
+ * @platform: the GPU whose commands these are.
+ * @engine: "rcs", "bcs", "vcs" or "vecs".
+ * @buf: the stream; it lies at graphics address @base.
+ * @len: bytes in @buf, a multiple of 4.
+ * @base: graphics address of @buf.
+ * @flags: GVT_CMD_RING, GVT_CMD_PPGTT.
+ * @visit: called per command (may be NULL).
+ * @opaque: passed to @visit.
+ * @verdict: receives the outcome: refused when a command cannot be decoded
+ *	(unknown opcode, invalid or overlong length, a start that loops).
+ *
+ * Batch starts are followed when their target lies inside @buf. Nothing
+ * is audited: forbidden commands decode like any other.
+ *
+ * Return: 0 (see @verdict), or -EINVAL for a bad argument, -ENOMEM.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_cmd_decode(enum gvt_platform platform,
+					     const char *engine,
+					     const void *buf, size_t len,
+					     uint64_t base, unsigned int flags,
+					     gvt_cmd_visit_fn *visit,
+					     void *opaque,
+					     struct gvt_cmd_verdict *verdict);
+
+/**
+ * gvt_vgpu_cmd_audit() - decode and audit a stream as @vgpu would submit it.
+ * @vgpu: the vGPU whose graphics memory and rules apply.
+ * @engine: "rcs", "bcs", "vcs" or "vecs".
+ * @buf: the stream; a ring or batch at graphics address @base.
+ * @len: bytes in @buf, a multiple of 4.
+ * @base: graphics address of @buf (GGTT, or PPGTT with GVT_CMD_PPGTT).
+ * @flags: GVT_CMD_RING, GVT_CMD_PPGTT.
+ * @visit: called per command (may be NULL).
+ * @opaque: passed to @visit.
+ * @verdict: receives the outcome.
+ *
+ * The same rules as a submitted workload, but on memory the caller holds:
+ * batches outside @buf are checked as far as they can be without it.
+ * Nothing is logged and the vGPU's counters do not change.
+ *
+ * Return: 0 (see @verdict), or -EINVAL for a bad argument, -ENOMEM.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_cmd_audit(struct gvt_vgpu *vgpu,
+						 const char *engine,
+						 const void *buf, size_t len,
+						 uint64_t base,
+						 unsigned int flags,
+						 gvt_cmd_visit_fn *visit,
+						 void *opaque,
+						 struct gvt_cmd_verdict *verdict);
 
 /** struct gvt_ctl - a control server for gvtctl (opaque). */
 struct gvt_ctl;

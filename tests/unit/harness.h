@@ -66,6 +66,7 @@ void t_enable_msi(struct gvt_vgpu *vgpu, uint32_t addr, uint16_t data);
 /* Suites. */
 Suite *aperture_gm_suite(void);
 Suite *cfg_space_suite(void);
+Suite *cmd_parser_suite(void);
 Suite *ctl_suite(void);
 Suite *gtt_suite(void);
 Suite *host_pci_suite(void);

@@ -30,6 +30,10 @@ static const struct {
 	{ "regs", cmd_regs, "ID [OFF[-END]]", "register values, with names" },
 	{ "gtt", cmd_gtt, "ID [GM[-GM]]", "GGTT entries (guest and host)" },
 	{ "trace", cmd_trace, "ID start FILE | ID stop", "record a vGPU's accesses" },
+	{ "decode", cmd_decode, "[--engine E] [--base ADDR] [--ring] FILE",
+	  "decode a command stream, one line per command" },
+	{ "audit", cmd_audit, "[--engine E] [--type T] [--base ADDR] [--ring|--ppgtt] FILE",
+	  "check a command stream as a vGPU's workload" },
 	{ "doctor", cmd_doctor, "", "check this host for what GVT needs" },
 };
 

@@ -34,6 +34,8 @@ gvtctl_cmd_fn cmd_regs;
 gvtctl_cmd_fn cmd_gtt;
 gvtctl_cmd_fn cmd_trace;
 gvtctl_cmd_fn cmd_doctor;
+gvtctl_cmd_fn cmd_decode;
+gvtctl_cmd_fn cmd_audit;
 
 /* An error for the user: "gvtctl: ..." on stderr. Returns EXIT_FAIL. */
 __attribute__((format(printf, 2, 3)))
