@@ -56,6 +56,9 @@ static const struct reg_range engine_deny[] = {
 	{ 0x270, 0x20, "a PPGTT root: only libgvt's shadow page tables may be roots" },
 	{ 0x29c, 0x4, "the engine's submission mode" },
 	{ 0x370, 0x34, "the context status buffer" },
+	/* LRI may still write one with a value naming an allowed register
+	 * (cmd_parser.c); LRM and LRR, whose values are not seen, never. */
+	{ 0x4d0, 0x30, "a non-privileged whitelist entry, which outlives the workload" },
 };
 
 /* Refused whatever the table says (absolute offsets). */

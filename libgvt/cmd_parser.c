@@ -536,6 +536,17 @@ static inline bool reg_ok(const struct gvt_cmd_policy *pol, uint32_t off)
 	       (pol->reg_ok[off >> 8] >> ((off >> 2) & 63) & 1);
 }
 
+/* RING_FORCE_TO_NONPRIV of any engine: 12 registers from base + 0x4d0. */
+static bool is_force_nonpriv(uint32_t off)
+{
+	uint32_t in_engine = off & 0xfff;
+
+	return in_engine >= 0x4d0 && in_engine < 0x500 &&
+	       ((off & ~0xfffu) == 0x2000 || (off & ~0xfffu) == 0x22000 ||
+		(off & ~0xfffu) == 0x12000 || (off & ~0xfffu) == 0x1c000 ||
+		(off & ~0xfffu) == 0x1a000);
+}
+
 static int check_reg(struct scan_ctx *sc, const struct cursor *c,
 		     const struct gvt_cmd_desc *d, uint32_t off,
 		     const char *role)
@@ -603,8 +614,16 @@ static int audit_operands(struct scan_ctx *sc, struct cursor *c,
 			return refuse(sc, c, c->ip, d->name, "length",
 				      "%u dwords do not make whole register-value pairs",
 				      len);
-		for (uint32_t i = 1; i < len && !ret; i += 2)
-			ret = check_reg(sc, c, d, REG_OFFSET(cmd[i]), "writes");
+		for (uint32_t i = 1; i < len && !ret; i += 2) {
+			uint32_t off = REG_OFFSET(cmd[i]);
+
+			/* A whitelist entry outlives the workload: it may only
+			 * name a register commands may touch anyway. */
+			if (is_force_nonpriv(off) &&
+			    reg_ok(sc->s->policy, cmd[i + 1] & 0x3fffffcu))
+				continue;
+			ret = check_reg(sc, c, d, off, "writes");
+		}
 		return ret;
 	case CMD_AUDIT_LRR:
 		ret = check_reg(sc, c, d, REG_OFFSET(cmd[1]), "reads");
@@ -1053,6 +1072,11 @@ static int scan_one(struct scan_ctx *sc, int bi, struct worklist *chain)
 		c.limit = (uint32_t)(a->cap - a->used);
 		b->shadow = c.shadow;
 	} else {
+		/* In place nothing bounds the levels: bound the whole scan. */
+		if (s->direct_bytes >= 3ull * GVT_CMD_MAX_SHADOW_BYTES)
+			return refuse(sc, &c, 0, "-", "bb-size",
+				      "a stream may hold at most %u MiB of commands",
+				      3 * (GVT_CMD_MAX_SHADOW_BYTES >> 20));
 		c.limit = GVT_CMD_MAX_SHADOW_BYTES / 4;
 		ret = fetch_more(sc, &c, 1);
 		if (ret == -ENODATA) {
@@ -1069,11 +1093,25 @@ static int scan_one(struct scan_ctx *sc, int bi, struct worklist *chain)
 	s->dwords += c.ip;
 	if (s->shadow) {
 		struct gvt_cmd_arena *a = &s->shadow->arena[b->level];
+		uint32_t end = c.n;
 
-		/* Keep what was copied; the next batch starts 64-byte aligned. */
-		a->used += ((size_t)c.n + 15) & ~(size_t)15;
+		/*
+		 * What was copied past the last command scanned must never
+		 * run, even if predication skipped the start or end that
+		 * stopped the scan: zero it and end the batch there.
+		 */
+		if (c.ip < c.limit) {
+			memset(&c.shadow[c.ip], 0, (size_t)(c.n - c.ip) * 4);
+			c.shadow[c.ip] = MI_BATCH_BUFFER_END_HDR;
+			if (end < c.ip + 1)
+				end = c.ip + 1;
+		}
+		/* The next batch starts 64-byte aligned. */
+		a->used += ((size_t)end + 15) & ~(size_t)15;
 		if (a->used > a->cap)
 			a->used = a->cap;
+	} else {
+		s->direct_bytes += (uint64_t)c.ip * 4;
 	}
 	return ret;
 }
@@ -1102,6 +1140,8 @@ static int scan_begin(struct scan_ctx *sc, struct gvt_cmd_scan *s)
 	if (!s->shadow && !s->mem.map)
 		return -EINVAL;
 	if (s->shadow && !s->mem.read)
+		return -EINVAL;
+	if (s->policy && !s->policy->reg_ok)
 		return -EINVAL;
 	memset(&s->verdict, 0, sizeof(s->verdict));
 	s->commands = 0;
@@ -1142,8 +1182,9 @@ int gvt_cmd_scan_ring(struct gvt_cmd_scan *s, uint64_t ring_gma,
 	ret = scan_begin(&sc, s);
 	if (ret)
 		return ret;
-	if (!ring_bytes || ring_bytes % 4096 || head >= ring_bytes ||
-	    tail >= ring_bytes || (head | tail) & 7)
+	/* RING_CTL's length field: 1 to 512 pages. */
+	if (!ring_bytes || ring_bytes % 4096 || ring_bytes > GVT_CMD_MAX_RING_BYTES ||
+	    head >= ring_bytes || tail >= ring_bytes || (head | tail) & 7)
 		return scan_end(&sc, refuse_early(s, ring_gma + head, 0, "ring",
 			"ring of %u bytes with head 0x%x and tail 0x%x is malformed",
 			ring_bytes, head, tail));

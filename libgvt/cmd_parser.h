@@ -158,6 +158,7 @@ void gvt_cmd_shadow_fini(struct gvt_cmd_shadow *sh);
 /* Limits that bound what one workload can cost the host. */
 #define GVT_CMD_MAX_BUFFERS 4096	/* ring + batches per workload */
 #define GVT_CMD_MAX_SHADOW_BYTES (64u << 20)	/* per level */
+#define GVT_CMD_MAX_RING_BYTES (2u << 20)	/* RING_CTL: 512 pages */
 
 /* Called for each command decoded (gvtctl decode), in execution order. */
 typedef void gvt_cmd_visit_internal_fn(void *opaque,

@@ -422,10 +422,12 @@ int gvt_ppgtt_gma_to_gpa(struct gvt_vgpu *vgpu,
 			return ret;
 		ret = ppgtt_entry(vgpu, e, (gma >> 30) & 511, &e);
 	} else if (root->levels == 3) {
+		/* The four PDP registers hold page-directory addresses, not
+		 * entries: no present bit. */
 		if (gma >> 32)
 			return -EFAULT;
-		e = root->pdp[(gma >> 30) & 3];
-		ret = (e & PPGTT_PRESENT) ? 0 : -EFAULT;
+		e = root->pdp[(gma >> 30) & 3] & GEN8_PTE_ADDR_MASK;
+		ret = e ? 0 : -EFAULT;
 	} else {
 		return -EFAULT;
 	}

@@ -1384,6 +1384,57 @@ START_TEST(test_cmd_parser_batch_across_scattered_pages_is_shadowed_in_order)
 }
 END_TEST
 
+/* Regression: a ring larger than RING_CTL allows overflowed the shadow. */
+START_TEST(test_cmd_parser_ring_larger_than_two_mib_is_refused)
+{
+	struct gvt_vgpu_ring ring = ring_of(8, 0);
+	struct gvt_cmd_verdict v;
+
+	map_ring_and_batch();
+	ring.start = ap_base();
+	ring.size = 128u << 20;
+	v = scan(GVT_RCS, &ring);
+	ck_refused(v, "ring");
+	/* Near miss: the largest ring the hardware has. */
+	ring.size = 2u << 20;
+	ring.head = 0;
+	ring.tail = 0;
+	ck_accepted(scan(GVT_RCS, &ring));
+}
+END_TEST
+
+/* What was copied past a batch's last command never reaches the GPU. */
+START_TEST(test_cmd_parser_shadow_ends_where_the_scan_ended)
+{
+	struct gvt_vgpu_ring ring = ring_of(0, 32);
+	const uint32_t *b;
+
+	map_ring_and_batch();
+	put_ring_starting(batch_gma(), 0);
+	put_render_batch(BATCH_GFN * PAGE);
+	/* Unscanned guest dwords after the batch's end. */
+	PUT_GUEST(BATCH_GFN * PAGE + 14 * 4, MI_LRI(1), 0x2030, 0, 0x11800001);
+	ck_accepted(scan(GVT_RCS, &ring));
+	b = sh.bufs[1].shadow;
+	ck_assert_uint_eq(sh.bufs[1].length, 14);
+	ck_assert_uint_eq(b[14], MI_BATCH_BUFFER_END);
+	for (uint32_t i = 15; i < 1024; i++)
+		ck_assert_uint_eq(b[i], 0);
+}
+END_TEST
+
+/* Regression: a whitelist entry outlives the workload. */
+START_TEST(test_cmd_parser_force_nonpriv_names_only_allowed_registers)
+{
+	ck_refused(AUDIT("rcs", MI_LRI(1), 0x24d0, 0x2038, MI_BATCH_BUFFER_END),
+		   "register");
+	ck_accepted(AUDIT("rcs", MI_LRI(1), 0x24d0, 0x2600, MI_BATCH_BUFFER_END));
+	/* A value loaded from memory is not seen: never. */
+	ck_refused(AUDIT("rcs", 0x14800002, 0x24d0, 0x1000, 0, MI_BATCH_BUFFER_END),
+		   "register");
+}
+END_TEST
+
 START_TEST(test_cmd_parser_ring_outside_vgpu_memory_is_refused)
 {
 	struct gvt_vgpu_ring ring = ring_of(0, 32);
@@ -1595,6 +1646,9 @@ Suite *cmd_parser_suite(void)
 	tcase_add_test(tc, test_cmd_parser_batch_in_unmapped_memory_is_refused);
 	tcase_add_test(tc, test_cmd_parser_batch_running_into_an_unmapped_page_is_refused);
 	tcase_add_test(tc, test_cmd_parser_ring_outside_vgpu_memory_is_refused);
+	tcase_add_test(tc, test_cmd_parser_ring_larger_than_two_mib_is_refused);
+	tcase_add_test(tc, test_cmd_parser_shadow_ends_where_the_scan_ended);
+	tcase_add_test(tc, test_cmd_parser_force_nonpriv_names_only_allowed_registers);
 	tcase_add_test(tc, test_cmd_parser_endless_batch_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
