@@ -306,7 +306,7 @@ int bench_scan(const struct bench_opts *opts)
 		.platform = GVT_PLATFORM_SKL, .backend = GVT_BACKEND_SIM,
 		.aperture_mib = 1024,
 	};
-	struct gvt_cmd_policy pol = { 0 };
+	struct gvt_cmd_policy pol;
 	struct gvt_cmd_shadow shadow;
 	struct gvt_ctx *ctx;
 	struct gvt_vgpu *vgpu;
@@ -323,13 +323,7 @@ int bench_scan(const struct bench_opts *opts)
 		goto out_ctx;
 	}
 	/* The vGPU's rules, as a submitted workload would be checked. */
-	pol.reg_ok = ctx->cmd_reg_ok;
-	pol.attr = ctx->mmio.attr;
-	pol.gm[0].start = vgpu->low_gm.start;
-	pol.gm[0].end = vgpu->low_gm.start + vgpu->low_gm.size;
-	pol.gm[1].start = vgpu->high_gm.start;
-	pol.gm[1].end = vgpu->high_gm.start + vgpu->high_gm.size;
-	pol.num_gm = 2;
+	gvt_vgpu_cmd_policy(vgpu, &pol);
 	st.ggtt_lo = pol.gm[0].start;
 	st.ggtt_hi = pol.gm[0].end;
 	st.rng = opts->seed;
@@ -362,7 +356,8 @@ int bench_scan(const struct bench_opts *opts)
 			if (scan < 0 || copy < 0)
 				goto out;
 			snprintf(note, sizeof(note), "%.2f dwords per command",
-				 (double)r.scan.dwords / (double)r.scan.commands);
+				 (double)r.scan.dwords /
+					 (double)r.scan.verdict.commands);
 			snprintf(fig, sizeof(fig), "scan_%s_%s_gbps",
 				 kind_name[k], size_name[z]);
 			bench_report("scan", fig, scan, "GB/s", "memcpy_gbps",

@@ -19,6 +19,11 @@
 
 #include "cmd_parser.h"
 #include "private.h"
+#include "reg.h"
+
+/* RING_FORCE_TO_NONPRIV: 12 dwords from each engine's base + 0x4d0. */
+#define FORCE_NONPRIV_OFFSET 0x4d0
+#define FORCE_NONPRIV_SIZE 0x30
 
 struct reg_range {
 	uint32_t offset;	/* bytes; per-engine rows: from the engine's base */
@@ -58,7 +63,8 @@ static const struct reg_range engine_deny[] = {
 	{ 0x370, 0x34, "the context status buffer" },
 	/* LRI may still write one with a value naming an allowed register
 	 * (cmd_parser.c); LRM and LRR, whose values are not seen, never. */
-	{ 0x4d0, 0x30, "a non-privileged whitelist entry, which outlives the workload" },
+	{ FORCE_NONPRIV_OFFSET, FORCE_NONPRIV_SIZE,
+	  "a non-privileged whitelist entry, which outlives the workload" },
 };
 
 /* Refused whatever the table says (absolute offsets). */
@@ -78,10 +84,13 @@ static const struct reg_range deny[] = {
 	{ 0x130044, 0x4, "a forcewake acknowledgement" },
 };
 
-/* Every engine base a command could name, the second video engine too. */
+/* Every engine base a command could name, the second video engine's too
+ * (absent on GT2, but its registers are no less the host's). */
 static const uint32_t engine_bases[] = {
-	0x2000, 0x22000, 0x12000, 0x1c000, 0x1a000,
+	RENDER_RING_BASE, BLT_RING_BASE, GEN6_BSD_RING_BASE, VEBOX_RING_BASE,
+	GEN8_BSD2_RING_BASE,
 };
+
 
 static void set_range(uint64_t *bits, uint32_t offset, uint32_t size,
 		      bool on)
@@ -136,6 +145,15 @@ void gvt_cmd_access_fini(struct gvt_ctx *ctx)
 static bool in_range(const struct reg_range *r, uint32_t base, uint32_t off)
 {
 	return off >= base + r->offset && off < base + r->offset + r->size;
+}
+
+bool gvt_cmd_reg_is_force_nonpriv(uint32_t offset)
+{
+	for (size_t e = 0; e < ARRAY_SIZE(engine_bases); e++)
+		if (offset - (engine_bases[e] + FORCE_NONPRIV_OFFSET) <
+		    FORCE_NONPRIV_SIZE)
+			return true;
+	return false;
 }
 
 const char *gvt_cmd_reg_refusal(const struct gvt_cmd_policy *policy,

@@ -302,24 +302,15 @@ static int worklist_push(struct worklist *wl, int bi)
 	return 0;
 }
 
-static struct gvt_cmd_buffer *bufs_of(struct gvt_cmd_scan *s,
-				      unsigned int **num, unsigned int **cap)
+/* The buffer list: the shadow's, or the scan's own when scanning in place. */
+static struct gvt_cmd_shadow *list_of(struct gvt_cmd_scan *s)
 {
-	if (s->shadow) {
-		*num = &s->shadow->num_bufs;
-		*cap = &s->shadow->cap_bufs;
-		return s->shadow->bufs;
-	}
-	*num = &s->num_direct;
-	*cap = &s->cap_direct;
-	return s->direct;
+	return s->shadow ? s->shadow : &s->listed;
 }
 
 static struct gvt_cmd_buffer *buf_at(struct gvt_cmd_scan *s, int i)
 {
-	unsigned int *num, *cap;
-
-	return &bufs_of(s, &num, &cap)[i];
+	return &list_of(s)->bufs[i];
 }
 
 /*
@@ -342,11 +333,21 @@ struct scan_ctx {
  * runs into GVT_CMD_MAX_BUFFERS and is refused there. */
 #define CYCLE_LOOKBACK 64
 
-static uint64_t gma_at(const struct gvt_cmd_buffer *b, uint32_t at)
+uint64_t gvt_cmd_buffer_gma(const struct gvt_cmd_buffer *b, uint32_t at)
 {
 	if (b->wrap_at && at >= b->wrap_at)
 		return b->wrap_gma + (uint64_t)(at - b->wrap_at) * 4;
 	return b->gma + (uint64_t)at * 4;
+}
+
+static int set_refusal(struct gvt_cmd_verdict *v, const char *command,
+		       const char *rule, const char *fmt, va_list ap)
+{
+	v->refused = 1;
+	snprintf(v->command, sizeof(v->command), "%s", command);
+	snprintf(v->rule, sizeof(v->rule), "%s", rule);
+	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	return SCAN_REFUSE;
 }
 
 __attribute__((format(printf, 6, 7)))
@@ -357,15 +358,12 @@ static int refuse(struct scan_ctx *sc, const struct cursor *c, uint32_t at,
 	const struct gvt_cmd_buffer *b = buf_at(sc->s, c->buf);
 	va_list ap;
 
-	v->refused = 1;
 	v->ppgtt = b->ppgtt;
 	v->level = b->level;
-	v->gma = gma_at(b, at);
+	v->gma = gvt_cmd_buffer_gma(b, at);
 	v->header = at < c->n ? c->p[at] : 0;
-	snprintf(v->command, sizeof(v->command), "%s", command);
-	snprintf(v->rule, sizeof(v->rule), "%s", rule);
 	va_start(ap, fmt);
-	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	set_refusal(v, command, rule, fmt, ap);
 	va_end(ap);
 	return SCAN_REFUSE;
 }
@@ -376,16 +374,12 @@ static int refuse_early(struct gvt_cmd_scan *s, uint64_t gma,
 			unsigned int level, const char *rule,
 			const char *fmt, ...)
 {
-	struct gvt_cmd_verdict *v = &s->verdict;
 	va_list ap;
 
-	v->refused = 1;
-	v->gma = gma;
-	v->level = level;
-	snprintf(v->command, sizeof(v->command), "-");
-	snprintf(v->rule, sizeof(v->rule), "%s", rule);
+	s->verdict.gma = gma;
+	s->verdict.level = level;
 	va_start(ap, fmt);
-	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	set_refusal(&s->verdict, "-", rule, fmt, ap);
 	va_end(ap);
 	return SCAN_REFUSE;
 }
@@ -412,32 +406,26 @@ static int grow_groups(struct scan_ctx *sc, unsigned int cap)
 
 static int add_buffer(struct scan_ctx *sc, const struct gvt_cmd_buffer *nb)
 {
-	struct gvt_cmd_scan *s = sc->s;
-	unsigned int *num, *cap;
-	struct gvt_cmd_buffer *bufs = bufs_of(s, &num, &cap);
+	struct gvt_cmd_shadow *l = list_of(sc->s);
 	int ret;
 
-	if (*num == *cap) {
-		unsigned int ncap = *cap ? *cap * 2 : 16;
+	if (l->num_bufs == l->cap_bufs) {
+		unsigned int ncap = l->cap_bufs ? l->cap_bufs * 2 : 16;
 		struct gvt_cmd_buffer *nbufs =
-			realloc(bufs, ncap * sizeof(*nbufs));
+			realloc(l->bufs, ncap * sizeof(*nbufs));
 
 		if (!nbufs)
 			return -ENOMEM;
-		if (s->shadow)
-			s->shadow->bufs = nbufs;
-		else
-			s->direct = nbufs;
-		bufs = nbufs;
-		*cap = ncap;
+		l->bufs = nbufs;
+		l->cap_bufs = ncap;
 	}
-	if (*num >= sc->cap_group) {
-		ret = grow_groups(sc, *cap);
+	if (l->num_bufs >= sc->cap_group) {
+		ret = grow_groups(sc, l->cap_bufs);
 		if (ret)
 			return ret;
 	}
-	bufs[*num] = *nb;
-	return (int)(*num)++;
+	l->bufs[l->num_bufs] = *nb;
+	return (int)l->num_bufs++;
 }
 
 /* Put buffer @bi at the end of chain group @group (a new group: -1). */
@@ -530,21 +518,18 @@ static bool ggtt_in_vgpu(const struct gvt_cmd_policy *pol, uint64_t addr,
 	return false;
 }
 
-static inline bool reg_ok(const struct gvt_cmd_policy *pol, uint32_t off)
+/* 1 if commands may not touch the register at @off (bits 22:2 of an
+ * operand), without a branch: the tight loop ORs these together. */
+static inline uint32_t reg_denied(const uint64_t *bits, uint32_t off)
 {
-	return off < GVT_MMIO_SIZE &&
-	       (pol->reg_ok[off >> 8] >> ((off >> 2) & 63) & 1);
+	uint32_t dw = (off & (GVT_MMIO_SIZE - 1)) >> 2;
+
+	return (off >> 21) | (uint32_t)(~bits[dw >> 6] >> (dw & 63) & 1);
 }
 
-/* RING_FORCE_TO_NONPRIV of any engine: 12 registers from base + 0x4d0. */
-static bool is_force_nonpriv(uint32_t off)
+static inline bool reg_ok(const struct gvt_cmd_policy *pol, uint32_t off)
 {
-	uint32_t in_engine = off & 0xfff;
-
-	return in_engine >= 0x4d0 && in_engine < 0x500 &&
-	       ((off & ~0xfffu) == 0x2000 || (off & ~0xfffu) == 0x22000 ||
-		(off & ~0xfffu) == 0x12000 || (off & ~0xfffu) == 0x1c000 ||
-		(off & ~0xfffu) == 0x1a000);
+	return !reg_denied(pol->reg_ok, off);
 }
 
 static int check_reg(struct scan_ctx *sc, const struct cursor *c,
@@ -619,7 +604,7 @@ static int audit_operands(struct scan_ctx *sc, struct cursor *c,
 
 			/* A whitelist entry outlives the workload: it may only
 			 * name a register commands may touch anyway. */
-			if (is_force_nonpriv(off) &&
+			if (gvt_cmd_reg_is_force_nonpriv(off) &&
 			    reg_ok(sc->s->policy, cmd[i + 1] & 0x3fffffcu))
 				continue;
 			ret = check_reg(sc, c, d, off, "writes");
@@ -773,7 +758,6 @@ static int follow_bb_start(struct scan_ctx *sc, struct cursor *c,
 	bool call, ppgtt;
 	uint8_t level;
 	struct gvt_cmd_buffer nb;
-	unsigned int *num, *cap;
 	int bi, ret;
 
 	if (dw0 & BB_ADD_OFFSET)
@@ -814,8 +798,7 @@ static int follow_bb_start(struct scan_ctx *sc, struct cursor *c,
 			      "batch at GGTT 0x%llx is outside the vGPU's graphics memory",
 			      (unsigned long long)target);
 
-	bufs_of(s, &num, &cap);
-	if (*num >= GVT_CMD_MAX_BUFFERS)
+	if (list_of(s)->num_bufs >= GVT_CMD_MAX_BUFFERS)
 		return refuse(sc, c, c->ip, d->name, "bb-limit",
 			      "a workload may run at most %u ring and batch buffers",
 			      GVT_CMD_MAX_BUFFERS);
@@ -844,6 +827,25 @@ static int follow_bb_start(struct scan_ctx *sc, struct cursor *c,
 	return (dw0 & BB_PREDICATED) ? 0 : BB_BUFFER_ENDS;
 }
 
+/* A run of zero dwords (MI_NOOPs) from @ip: where it ends. */
+static inline uint32_t skip_noops(const uint32_t *p, uint32_t ip, uint32_t n)
+{
+	while (ip + 8 <= n) {
+		uint64_t a, b, c, d;
+
+		memcpy(&a, &p[ip], 8);
+		memcpy(&b, &p[ip + 2], 8);
+		memcpy(&c, &p[ip + 4], 8);
+		memcpy(&d, &p[ip + 6], 8);
+		if (a | b | c | d)
+			break;
+		ip += 8;
+	}
+	while (ip < n && !p[ip])
+		ip++;
+	return ip;
+}
+
 /*
  * One command the tight loop left for us. Returns 0 to go on, BB_BUFFER_ENDS
  * when the buffer ends, SCAN_REFUSE, or -errno.
@@ -864,25 +866,10 @@ static int slow_step(struct scan_ctx *sc, struct cursor *c)
 			      hdr);
 	d = &built_table->descs[idx - 1];
 	if (d->audit == CMD_AUDIT_NOOP && hdr == 0 && !s->visit) {
-		/* A run of MI_NOOPs: skip it 8 dwords at a time. */
-		uint32_t ip = c->ip;
-		const uint32_t *p = c->p;
+		uint32_t end = skip_noops(c->p, c->ip + 1, c->n);
 
-		while (ip + 8 <= c->n) {
-			uint64_t a, b2, c2, d2;
-
-			memcpy(&a, &p[ip], 8);
-			memcpy(&b2, &p[ip + 2], 8);
-			memcpy(&c2, &p[ip + 4], 8);
-			memcpy(&d2, &p[ip + 6], 8);
-			if (a | b2 | c2 | d2)
-				break;
-			ip += 8;
-		}
-		while (ip < c->n && p[ip] == 0)
-			ip++;
-		sc->commands += ip - c->ip;
-		c->ip = ip;
+		sc->commands += end - c->ip;
+		c->ip = end;
 		return 0;
 	}
 	len = d->len_bits ? (hdr & ((1u << d->len_bits) - 1)) + d->len_bias :
@@ -928,25 +915,6 @@ static int slow_step(struct scan_ctx *sc, struct cursor *c)
 	}
 	c->ip += len;
 	return 0;
-}
-
-/* A run of zero dwords (MI_NOOPs) from @ip: where it ends. */
-static inline uint32_t skip_noops(const uint32_t *p, uint32_t ip, uint32_t n)
-{
-	while (ip + 8 <= n) {
-		uint64_t a, b, c, d;
-
-		memcpy(&a, &p[ip], 8);
-		memcpy(&b, &p[ip + 2], 8);
-		memcpy(&c, &p[ip + 4], 8);
-		memcpy(&d, &p[ip + 6], 8);
-		if (a | b | c | d)
-			break;
-		ip += 8;
-	}
-	while (ip < n && !p[ip])
-		ip++;
-	return ip;
 }
 
 /* Audit classes the tight loop leaves to slow_step(). */
@@ -1001,13 +969,8 @@ static void fast_run(struct scan_ctx *sc, struct cursor *c)
 			if (h.audit == CMD_AUDIT_LRI && reg_ok) {
 				uint32_t bad = ~len & 1;	/* pairs only */
 
-				for (uint32_t i = 1; i < len; i += 2) {
-					uint32_t off = REG_OFFSET(p[ip + i]);
-					uint32_t dw = (off & (GVT_MMIO_SIZE - 1)) >> 2;
-
-					bad |= (off >> 21) |
-					       (uint32_t)(~reg_ok[dw >> 6] >> (dw & 63) & 1);
-				}
+				for (uint32_t i = 1; i < len; i += 2)
+					bad |= reg_denied(reg_ok, REG_OFFSET(p[ip + i]));
 				if (bad)
 					break;
 			} else if (h.audit == CMD_AUDIT_PIPE_CONTROL && reg_ok) {
@@ -1081,7 +1044,7 @@ static int scan_one(struct scan_ctx *sc, int bi, struct worklist *chain)
 		ret = fetch_more(sc, &c, 1);
 		if (ret == -ENODATA) {
 			/* Not at hand (gvtctl): checked as far as it can be. */
-			s->unfollowed++;
+			s->verdict.unfollowed++;
 			return 0;
 		}
 		if (ret)
@@ -1144,24 +1107,36 @@ static int scan_begin(struct scan_ctx *sc, struct gvt_cmd_scan *s)
 	if (s->policy && !s->policy->reg_ok)
 		return -EINVAL;
 	memset(&s->verdict, 0, sizeof(s->verdict));
-	s->commands = 0;
 	s->dwords = 0;
-	s->unfollowed = 0;
-	s->num_direct = 0;
 	s->direct_bytes = 0;
-	if (s->shadow)
-		gvt_cmd_shadow_reset(s->shadow);
+	gvt_cmd_shadow_reset(list_of(s));
 	return 0;
 }
 
 static int scan_end(struct scan_ctx *sc, int ret)
 {
-	sc->s->commands = sc->commands;
 	sc->s->verdict.commands = sc->commands;
-	sc->s->verdict.unfollowed = sc->s->unfollowed;
 	free(sc->group_of);
 	free(sc->prev_in_group);
 	free(sc->group_last);
+	return ret;
+}
+
+/* A ring's contents, whole at @p: scan them as buffer @bi. */
+static int scan_ring_contents(struct scan_ctx *sc, int bi, const uint32_t *p,
+			      uint32_t *shadow, uint32_t dwords)
+{
+	struct cursor c = {
+		.buf = bi, .shadow = shadow, .p = p, .n = dwords,
+		.limit = dwords,
+	};
+	int ret;
+
+	join_group(sc, bi, -1);
+	c.group = sc->group_of[bi];
+	ret = scan_cursor(sc, &c);
+	buf_at(sc->s, bi)->length = c.ip;
+	sc->s->dwords += c.ip;
 	return ret;
 }
 
@@ -1175,7 +1150,8 @@ int gvt_cmd_scan_ring(struct gvt_cmd_scan *s, uint64_t ring_gma,
 {
 	struct scan_ctx sc;
 	struct gvt_cmd_buffer rb;
-	struct cursor c = { 0 };
+	const uint32_t *p;
+	uint32_t *shadow = NULL;
 	uint32_t bytes, first;
 	int bi, ret;
 
@@ -1204,43 +1180,35 @@ int gvt_cmd_scan_ring(struct gvt_cmd_scan *s, uint64_t ring_gma,
 	bi = add_buffer(&sc, &rb);
 	if (bi < 0)
 		return scan_end(&sc, bi);
-	join_group(&sc, bi, -1);
-	c.buf = bi;
-	c.group = sc.group_of[bi];
 	if (s->shadow) {
 		struct gvt_cmd_arena *a = &s->shadow->arena[0];
 
 		ret = arena_reserve(a);
 		if (ret)
 			return scan_end(&sc, ret);
-		c.shadow = a->base;
+		shadow = a->base;
 		ret = s->mem.read(s->mem.opaque, false, ring_gma + head,
-				  c.shadow, first);
+				  shadow, first);
 		if (!ret && first < bytes)
 			ret = s->mem.read(s->mem.opaque, false, ring_gma,
-					  c.shadow + first / 4, bytes - first);
+					  shadow + first / 4, bytes - first);
 		if (ret)
 			return scan_end(&sc, refuse_early(s, ring_gma, 0, "memory",
 				"the ring's memory at GGTT 0x%llx is not the vGPU's",
 				(unsigned long long)ring_gma));
 		a->used = ((size_t)bytes / 4 + 15) & ~(size_t)15;
 		s->shadow->bytes += bytes;
-		buf_at(s, bi)->shadow = c.shadow;
-		c.p = c.shadow;
+		buf_at(s, bi)->shadow = shadow;
+		p = shadow;
 	} else {
 		size_t avail = 0;
 
 		/* In place: gvtctl and the bench give unwrapped rings. */
-		c.p = s->mem.map(s->mem.opaque, false, ring_gma + head, &avail);
-		if (!c.p || avail < first || first < bytes)
+		p = s->mem.map(s->mem.opaque, false, ring_gma + head, &avail);
+		if (!p || avail < first || first < bytes)
 			return scan_end(&sc, -EINVAL);
 	}
-	c.n = bytes / 4;
-	c.limit = c.n;
-	ret = scan_cursor(&sc, &c);
-	buf_at(s, bi)->length = c.ip;
-	s->dwords += c.ip;
-	return scan_end(&sc, ret);
+	return scan_end(&sc, scan_ring_contents(&sc, bi, p, shadow, bytes / 4));
 }
 
 int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
@@ -1257,7 +1225,7 @@ int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
 		return ret;
 	if (ring) {
 		/* A ring segment: exactly @bytes, in the GGTT. */
-		struct cursor c = { .group = 0 };
+		const uint32_t *p;
 		size_t avail = 0;
 
 		if (ppgtt || s->shadow || bytes % 4 || bytes / 4 > UINT32_MAX)
@@ -1265,19 +1233,12 @@ int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
 		bi = add_buffer(&sc, &nb);
 		if (bi < 0)
 			return scan_end(&sc, bi);
-		join_group(&sc, bi, -1);
-		c.buf = bi;
-		c.p = s->mem.map(s->mem.opaque, false, gma, &avail);
-		if (!c.p || avail < bytes)
+		p = s->mem.map(s->mem.opaque, false, gma, &avail);
+		if (!p || avail < bytes)
 			return scan_end(&sc, -EINVAL);
-		c.n = (uint32_t)(bytes / 4);
-		c.limit = c.n;
-		ret = scan_cursor(&sc, &c);
-		buf_at(s, bi)->length = c.ip;
-		s->dwords += c.ip;
-		return scan_end(&sc, ret);
+		return scan_end(&sc, scan_ring_contents(&sc, bi, p, NULL,
+							(uint32_t)(bytes / 4)));
 	}
-	(void)bytes;
 	if (!ppgtt && s->policy && !ggtt_in_vgpu(s->policy, gma, 4))
 		return scan_end(&sc, refuse_early(s, gma, 1, "bb-target",
 			"batch at GGTT 0x%llx is outside the vGPU's graphics memory",
@@ -1291,8 +1252,5 @@ int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
 
 void gvt_cmd_scan_fini(struct gvt_cmd_scan *s)
 {
-	free(s->direct);
-	s->direct = NULL;
-	s->num_direct = 0;
-	s->cap_direct = 0;
+	gvt_cmd_shadow_fini(&s->listed);
 }

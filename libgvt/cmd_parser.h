@@ -176,17 +176,17 @@ struct gvt_cmd_scan {
 	void *visit_opaque;
 
 	/* results */
-	struct gvt_cmd_verdict verdict;
-	uint64_t commands;		/* decoded */
+	struct gvt_cmd_verdict verdict;	/* with commands decoded, starts unfollowed */
 	uint64_t dwords;		/* scanned */
-	unsigned int unfollowed;	/* starts whose memory was not at hand */
 
 	/* private to cmd_parser.c */
-	struct gvt_cmd_buffer *direct;	/* buffers when not shadowing */
-	unsigned int num_direct;
-	unsigned int cap_direct;
-	uint64_t direct_bytes;
+	struct gvt_cmd_shadow listed;	/* the buffer list when not shadowing;
+					 * its arenas stay unused */
+	uint64_t direct_bytes;		/* scanned in place, all levels */
 };
+
+/* Graphics address of dword @at of a buffer (a ring's wraps). */
+uint64_t gvt_cmd_buffer_gma(const struct gvt_cmd_buffer *b, uint32_t at);
 
 /*
  * Scan the ring's commands in [head, tail) of the ring at @ring_gma
@@ -213,10 +213,14 @@ struct gvt_vgpu_ring {
 	const struct gvt_ppgtt_root *ppgtt;	/* the context's; NULL: none */
 };
 
+/* cmd_scan_vgpu.c: the rules @vgpu's workloads are checked by. */
+void gvt_vgpu_cmd_policy(const struct gvt_vgpu *vgpu,
+			 struct gvt_cmd_policy *pol);
+
 /*
- * cmd_scan_vgpu.c: scan and shadow what @vgpu submitted on @engine. 0 when
- * accepted, 1 when refused (one log line, @verdict says why), -errno when
- * the host ran short.
+ * Scan and shadow what @vgpu submitted on @engine. 0 when accepted, 1 when
+ * refused (one log line, @verdict says why), -errno when the host ran
+ * short.
  */
 int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 		       const struct gvt_vgpu_ring *ring,
@@ -227,6 +231,9 @@ int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
  * 2 MiB register range built from the context's attribute table. */
 int gvt_cmd_access_init(struct gvt_ctx *ctx);
 void gvt_cmd_access_fini(struct gvt_ctx *ctx);
+/* RING_FORCE_TO_NONPRIV of any engine: whitelist entries for
+ * non-privileged batches, which outlive the workload that writes them. */
+bool gvt_cmd_reg_is_force_nonpriv(uint32_t offset);
 /* Why a command may not touch the register at @offset: NULL if it may. */
 const char *gvt_cmd_reg_refusal(const struct gvt_cmd_policy *policy,
 				uint32_t offset);

@@ -27,8 +27,8 @@ static int engine_by_name(const struct gvt_platform_desc *platform,
 	return -EINVAL;
 }
 
-static void vgpu_policy(const struct gvt_vgpu *vgpu,
-			struct gvt_cmd_policy *pol)
+void gvt_vgpu_cmd_policy(const struct gvt_vgpu *vgpu,
+			 struct gvt_cmd_policy *pol)
 {
 	const struct gvt_gm_extent *gm[] = { &vgpu->low_gm, &vgpu->high_gm };
 
@@ -106,7 +106,7 @@ int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 	};
 	int ret;
 
-	vgpu_policy(vgpu, &pol);
+	gvt_vgpu_cmd_policy(vgpu, &pol);
 	ret = gvt_cmd_scan_ring(&s, ring->start, ring->size, ring->head,
 				ring->tail);
 	gvt_cmd_scan_fini(&s);
@@ -156,7 +156,7 @@ static void held_visit(void *opaque, const struct gvt_cmd_buffer *buf,
 {
 	const struct held_stream *hs = opaque;
 	struct gvt_cmd_info info = {
-		.gma = buf->gma + (uint64_t)at * 4,
+		.gma = gvt_cmd_buffer_gma(buf, at),
 		.length = len,
 		.level = buf->level,
 		.name = d->name,
@@ -240,7 +240,7 @@ int gvt_vgpu_cmd_audit(struct gvt_vgpu *vgpu, const char *engine,
 	if (engine_by_name(vgpu->ctx->platform, engine, &e))
 		return gvt_vgpu_misuse(vgpu, "cmd audit: no engine \"%s\"",
 				       engine ? engine : "(null)");
-	vgpu_policy(vgpu, &pol);
+	gvt_vgpu_cmd_policy(vgpu, &pol);
 	ret = scan_held(e, &pol, buf, len, base, flags, visit, opaque,
 			verdict);
 	if (ret == -EINVAL)

@@ -45,6 +45,7 @@
 #define BLT_RING_BASE		0x22000
 #define GEN6_BSD_RING_BASE	0x12000
 #define VEBOX_RING_BASE		0x1a000
+#define GEN8_BSD2_RING_BASE	0x1c000
 
 /* Interrupts (gen8+ layout). */
 #define GEN8_MASTER_IRQ		0x44200

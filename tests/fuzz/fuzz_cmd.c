@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gvt_cmd_verdict decoded, audited;
 	struct gvt_vgpu_info info;
-	struct gvt_cmd_policy pol = { 0 };
+	struct gvt_cmd_policy pol;
 	struct held h;
 	struct gvt_cmd_scan s;
 	unsigned int flags;
@@ -164,13 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The shadowing scan of a batch, as a workload's batches are. */
 	if (flags & GVT_CMD_RING)
 		return 0;
-	pol.reg_ok = ctx->cmd_reg_ok;
-	pol.attr = ctx->mmio.attr;
-	pol.gm[0].start = info.aperture_base;
-	pol.gm[0].end = info.aperture_base + info.aperture_size;
-	pol.gm[1].start = info.hidden_base;
-	pol.gm[1].end = info.hidden_base + info.hidden_size;
-	pol.num_gm = 2;
+	gvt_vgpu_cmd_policy(vgpu, &pol);
 	memset(&s, 0, sizeof(s));
 	s.engine = (enum gvt_engine_id)(data[-1] & 3);	/* as engines[] */
 	s.mem.read = held_read;

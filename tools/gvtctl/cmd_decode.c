@@ -43,8 +43,8 @@ static int parse_args(struct gvtctl *g, int argc, char **argv, bool audit,
 
 		if (!strcmp(arg, "--platform") && has_value) {
 			if (strcmp(argv[++i], "skl"))
-				return gvtctl_error(g, "platform '%s' is not supported (skl is)",
-						    argv[i]) + 1;
+				return gvtctl_input_error(g, "platform '%s' is not supported (skl is)",
+						    argv[i]);
 		} else if (!strcmp(arg, "--engine") && has_value) {
 			a->engine = argv[++i];
 			if (strcmp(a->engine, "rcs") && strcmp(a->engine, "bcs") &&
@@ -56,8 +56,8 @@ static int parse_args(struct gvtctl *g, int argc, char **argv, bool audit,
 			errno = 0;
 			a->base = strtoull(argv[++i], &end, 0);
 			if (errno || *end || a->base % 4)
-				return gvtctl_error(g, "--base %s: a dword-aligned address is needed",
-						    argv[i]) + 1;
+				return gvtctl_input_error(g, "--base %s: a dword-aligned address is needed",
+						    argv[i]);
 			a->base_given = true;
 		} else if (!strcmp(arg, "--ring")) {
 			a->flags |= GVT_CMD_RING;
@@ -74,7 +74,7 @@ static int parse_args(struct gvtctl *g, int argc, char **argv, bool audit,
 	if (!a->file)
 		return gvtctl_usage(g, usage);
 	if ((a->flags & GVT_CMD_RING) && (a->flags & GVT_CMD_PPGTT))
-		return gvtctl_error(g, "a ring lives in the GGTT: --ring and --ppgtt exclude each other") + 1;
+		return gvtctl_input_error(g, "a ring lives in the GGTT: --ring and --ppgtt exclude each other");
 	return 0;
 }
 
@@ -87,7 +87,7 @@ static int read_stream(struct gvtctl *g, const char *path, uint8_t **buf,
 	uint8_t *b;
 
 	if (!f)
-		return gvtctl_error(g, "%s: %s", path, strerror(errno)) + 1;
+		return gvtctl_input_error(g, "%s: %s", path, strerror(errno));
 	b = malloc(cap);
 	while (b) {
 		size_t got = fread(b + n, 1, cap - n, f);
@@ -108,13 +108,13 @@ static int read_stream(struct gvtctl *g, const char *path, uint8_t **buf,
 	if (!b || ferror(f)) {
 		fclose(f);
 		free(b);
-		return gvtctl_error(g, "%s: cannot read it", path) + 1;
+		return gvtctl_input_error(g, "%s: cannot read it", path);
 	}
 	fclose(f);
 	if (n % 4) {
 		free(b);
-		return gvtctl_error(g, "%s: %zu bytes is not a whole number of dwords",
-				    path, n) + 1;
+		return gvtctl_input_error(g, "%s: %zu bytes is not a whole number of dwords",
+				    path, n);
 	}
 	*buf = b;
 	*len = n;
@@ -188,17 +188,16 @@ int cmd_decode(struct gvtctl *g, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(g, argc, argv, false, usage, &a);
+	if (!ret)
+		ret = read_stream(g, a.file, &buf, &len);
 	if (ret)
-		return ret > EXIT_FAIL ? EXIT_USAGE : ret;
-	ret = read_stream(g, a.file, &buf, &len);
-	if (ret)
-		return EXIT_USAGE;
+		return ret;
 	pc.base = a.base;
 	ret = gvt_cmd_decode(GVT_PLATFORM_SKL, a.engine, buf, len, a.base,
 			     a.flags, g->json ? NULL : print_command, &pc, &v);
 	free(buf);
 	if (ret)
-		return gvtctl_error(g, "decode: %s", strerror(-ret)) + 1;
+		return gvtctl_input_error(g, "decode: %s", strerror(-ret));
 	if (g->json)
 		return print_verdict(g, &a, &v);
 	if (v.refused) {
@@ -210,13 +209,6 @@ int cmd_decode(struct gvtctl *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void log_errors(void *opaque, int level, const char *msg)
-{
-	(void)opaque;
-	if (level <= GVT_LOG_ERR)
-		fprintf(stderr, "libgvt: %s\n", msg);
-}
-
 int cmd_audit(struct gvtctl *g, int argc, char **argv)
 {
 	static const char usage[] =
@@ -225,7 +217,7 @@ int cmd_audit(struct gvtctl *g, int argc, char **argv)
 		.platform = GVT_PLATFORM_SKL,
 		.backend = GVT_BACKEND_SIM,
 		.aperture_mib = 1024,
-		.log_fn = log_errors,
+		.log_fn = gvtctl_log_errors,
 		.log_level = GVT_LOG_ERR,
 	};
 	struct stream_args a;
@@ -238,24 +230,23 @@ int cmd_audit(struct gvtctl *g, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(g, argc, argv, true, usage, &a);
+	if (!ret)
+		ret = read_stream(g, a.file, &buf, &len);
 	if (ret)
-		return ret > EXIT_FAIL ? EXIT_USAGE : ret;
-	ret = read_stream(g, a.file, &buf, &len);
-	if (ret)
-		return EXIT_USAGE;
+		return ret;
 	if (gvt_ctx_create(&p, &ctx)) {
-		ret = gvtctl_error(g, "cannot create a GPU") + 1;
+		ret = gvtctl_input_error(g, "cannot create a GPU");
 		goto out;
 	}
 	/* The vGPU's guest memory is never read: the stream is FILE. */
 	if (mock_hv_create(1 << 20, &hv)) {
-		ret = gvtctl_error(g, "out of memory") + 1;
+		ret = gvtctl_input_error(g, "out of memory");
 		goto out;
 	}
 	ret = gvt_vgpu_create(ctx, a.type, &mock_hv_ops, hv, &vgpu);
 	if (ret) {
-		ret = gvtctl_error(g, "no vGPU of type '%s' (gvtctl types lists them)",
-				   a.type) + 1;
+		ret = gvtctl_input_error(g, "no vGPU of type '%s' (gvtctl types lists them)",
+					 a.type);
 		goto out;
 	}
 	/* A GGTT stream sits, unless told otherwise, at the start of the
@@ -269,7 +260,7 @@ int cmd_audit(struct gvtctl *g, int argc, char **argv)
 	ret = gvt_vgpu_cmd_audit(vgpu, a.engine, buf, len, a.base, a.flags,
 				 NULL, NULL, &v);
 	if (ret)
-		ret = gvtctl_error(g, "audit: %s", strerror(-ret)) + 1;
+		ret = gvtctl_input_error(g, "audit: %s", strerror(-ret));
 	else
 		ret = print_verdict(g, &a, &v);
 out:

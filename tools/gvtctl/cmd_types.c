@@ -9,20 +9,13 @@
 
 #define MiB (1ull << 20)
 
-static void quiet(void *opaque, int level, const char *msg)
-{
-	(void)opaque;
-	if (level <= GVT_LOG_ERR)
-		fprintf(stderr, "libgvt: %s\n", msg);
-}
-
 int cmd_types(struct gvtctl *g, int argc, char **argv)
 {
 	struct gvt_ctx_params p = {
 		.platform = GVT_PLATFORM_SKL,
 		.backend = GVT_BACKEND_SIM,
 		.aperture_mib = 1024,
-		.log_fn = quiet,
+		.log_fn = gvtctl_log_errors,
 		.log_level = GVT_LOG_ERR,
 	};
 	static const char usage[] = "types [--platform skl] [--aperture 256|512|1024]";

@@ -37,16 +37,38 @@ static const struct {
 	{ "doctor", cmd_doctor, "", "check this host for what GVT needs" },
 };
 
+static void print_error(struct gvtctl *g, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", g->prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int gvtctl_error(struct gvtctl *g, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", g->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_error(g, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_FAIL;
+}
+
+int gvtctl_input_error(struct gvtctl *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_error(g, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+void gvtctl_log_errors(void *opaque, int level, const char *msg)
+{
+	(void)opaque;
+	if (level <= GVT_LOG_ERR)
+		fprintf(stderr, "libgvt: %s\n", msg);
 }
 
 int gvtctl_usage(struct gvtctl *g, const char *usage)

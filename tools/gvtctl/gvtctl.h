@@ -42,6 +42,13 @@ __attribute__((format(printf, 2, 3)))
 int gvtctl_error(struct gvtctl *g, const char *fmt, ...);
 /* A usage error. Returns EXIT_USAGE. */
 int gvtctl_usage(struct gvtctl *g, const char *usage);
+/* A bad option value or input file: the message, then EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int gvtctl_input_error(struct gvtctl *g, const char *fmt, ...);
+
+/* A libgvt log sink for verbs that run a GPU in-process: errors only,
+ * "libgvt: ..." on stderr. */
+void gvtctl_log_errors(void *opaque, int level, const char *msg);
 
 /*
  * Send one request to the process behind --socket and parse its reply.
