@@ -19,6 +19,7 @@ typedef int bench_fn(const struct bench_opts *opts);
 bench_fn bench_mmio;
 bench_fn bench_vfio_user;
 bench_fn bench_scan;
+bench_fn bench_ppgtt;
 
 /* Monotonic nanoseconds. */
 uint64_t bench_now_ns(void);

@@ -20,6 +20,8 @@ static const struct {
 	  "ns per emulated MMIO access, p50 and p99 (80% hot registers, 20% spread; half reads, half writes)" },
 	{ "scan", bench_scan,
 	  "command scanner GB/s on mixed, NOOP-heavy, LRI-heavy and chained streams, beside memcpy; scan+copy beside scan" },
+	{ "ppgtt", bench_ppgtt,
+	  "PPGTT shadow build (pages/s), PTE update with write protection and tracked-page lookup (ns), pin-time re-validation (ns per MiB mapped), beside memcpy, a guest store and an array load" },
 #ifdef GVT_BENCH_VFIO_USER
 	{ "vfio-user", bench_vfio_user,
 	  "us per guest register read through the vfio-user server, against a bare socketpair round trip" },

@@ -415,11 +415,15 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	jb_append(b, "]", 1);
 	jb_bool(b, "pv_notified", vgpu->pv.pv_notified);
 	jb_bool(b, "display_ready", vgpu->pv.display_ready);
-	jb_u64(b, "ppgtts", vgpu->pv.num_roots);
+	jb_u64(b, "ppgtts", vgpu->ppgtt.num_mms);
+	jb_u64(b, "ppgtt_tables", vgpu->ppgtt.num_tables);
+	jb_bool(b, "ppgtt_write_protect", vgpu->ppgtt.write_protect);
 	jb_bool(b, "msi_enabled", gvt_cfg_msi_enabled(vgpu));
 	jb_u64(b, "msi_addr", msi_addr);
 	jb_u64(b, "msi_data", msi_data);
 	jb_u64(b, "ggtt_mapped", vgpu->ggtt.mapped);
+	jb_u64(b, "dma_mappings", vgpu->dma.map.count);
+	jb_u64(b, "dma_refs", vgpu->dma.refs);
 	jb_key(b, "stats");
 	jb_append(b, "{", 1);
 	jb_u64(b, "cfg_reads", s.cfg_reads);
@@ -430,6 +434,10 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	jb_u64(b, "ggtt_writes", s.ggtt_writes);
 	jb_u64(b, "ggtt_writes_dropped", s.ggtt_writes_dropped);
 	jb_u64(b, "ggtt_map_failures", s.ggtt_map_failures);
+	jb_u64(b, "ppgtt_tables_shadowed", s.ppgtt_tables_shadowed);
+	jb_u64(b, "ppgtt_entry_updates", s.ppgtt_entry_updates);
+	jb_u64(b, "ppgtt_revalidations", s.ppgtt_revalidations);
+	jb_u64(b, "ppgtt_map_failures", s.ppgtt_map_failures);
 	jb_u64(b, "aperture_reads", s.aperture_reads);
 	jb_u64(b, "aperture_writes", s.aperture_writes);
 	jb_u64(b, "aperture_dropped", s.aperture_dropped);

@@ -58,9 +58,9 @@ int gvt_ggtt_init(struct gvt_vgpu *vgpu)
 		/* calloc: large arrays come zero-filled from mmap, so an idle
 		 * vGPU's untouched entries cost no memory. */
 		slices[i]->guest_pte = calloc(slices[i]->count, sizeof(uint64_t));
-		slices[i]->bus_addr = calloc(slices[i]->count, sizeof(uint64_t));
+		slices[i]->mapped_gfn = calloc(slices[i]->count, sizeof(uint64_t));
 		slices[i]->touched = calloc(touched_words(slices[i]), sizeof(uint64_t));
-		if (!slices[i]->guest_pte || !slices[i]->bus_addr ||
+		if (!slices[i]->guest_pte || !slices[i]->mapped_gfn ||
 		    !slices[i]->touched) {
 			gvt_ggtt_fini(vgpu);
 			return -ENOMEM;
@@ -85,14 +85,14 @@ static void slice_clear(struct gvt_vgpu *vgpu, struct gvt_ggtt_slice *slice)
 
 			slice->touched[w] &= slice->touched[w] - 1;
 			for (uint32_t i = block * TOUCH_BLOCK; i < end && i < slice->count; i++) {
-				if (!slice->guest_pte[i] && !slice->bus_addr[i])
+				if (!slice->guest_pte[i] && !slice->mapped_gfn[i])
 					continue;
 				ctx->pgpu_ops->ggtt_write(ctx->pgpu, slice->first + i,
 							  scratch);
-				if (slice->bus_addr[i]) {
-					gvt_hv_dma_unmap(vgpu, slice->bus_addr[i],
-							 GVT_GTT_PAGE_SIZE);
-					slice->bus_addr[i] = 0;
+				if (slice->mapped_gfn[i]) {
+					gvt_dma_put(vgpu, slice->mapped_gfn[i] - 1,
+						    GVT_DMA_4K);
+					slice->mapped_gfn[i] = 0;
 					vgpu->ggtt.mapped--;
 				}
 				slice->guest_pte[i] = 0;
@@ -115,9 +115,9 @@ void gvt_ggtt_fini(struct gvt_vgpu *vgpu)
 
 	gvt_ggtt_reset(vgpu);
 	free(g->low.guest_pte);
-	free(g->low.bus_addr);
+	free(g->low.mapped_gfn);
 	free(g->high.guest_pte);
-	free(g->high.bus_addr);
+	free(g->high.mapped_gfn);
 	free(g->low.touched);
 	free(g->high.touched);
 	memset(&g->low, 0, sizeof(g->low));
@@ -145,20 +145,14 @@ static void commit_entry(struct gvt_vgpu *vgpu, struct gvt_ggtt_slice *slice,
 {
 	struct gvt_ctx *ctx = vgpu->ctx;
 	uint64_t pte = slice->guest_pte[pos];
-	uint64_t old = slice->bus_addr[pos];
+	uint64_t old = slice->mapped_gfn[pos];
+	uint64_t gfn = (pte & GEN8_PTE_ADDR_MASK) / GVT_GTT_PAGE_SIZE;
 	uint64_t bus = 0;
 	uint64_t host;
 
 	if (pte & GVT_GTT_PTE_PRESENT) {
-		uint64_t gfn = (pte & GEN8_PTE_ADDR_MASK) / GVT_GTT_PAGE_SIZE;
-		int ret = gvt_hv_dma_map(vgpu, gfn, GVT_GTT_PAGE_SIZE, &bus);
+		int ret = gvt_dma_get(vgpu, gfn, GVT_DMA_4K, &bus);
 
-		/* Bus address 0 is how we record "not mapped": a backend
-		 * that hands it out cannot be told apart, so give it back. */
-		if (!ret && !bus) {
-			gvt_hv_dma_unmap(vgpu, 0, GVT_GTT_PAGE_SIZE);
-			ret = -EFAULT;
-		}
 		if (ret) {
 			vgpu->stats.ggtt_map_failures++;
 			gvt_vgpu_guest_err(vgpu,
@@ -177,11 +171,11 @@ static void commit_entry(struct gvt_vgpu *vgpu, struct gvt_ggtt_slice *slice,
 	/* Install the new translation before dropping the old one, so the
 	 * entry never points at a frame that is no longer mapped. */
 	ctx->pgpu_ops->ggtt_write(ctx->pgpu, slice->first + pos, host);
-	slice->bus_addr[pos] = bus;
+	slice->mapped_gfn[pos] = bus ? gfn + 1 : 0;
 	if (bus)
 		vgpu->ggtt.mapped++;
 	if (old) {
-		gvt_hv_dma_unmap(vgpu, old, GVT_GTT_PAGE_SIZE);
+		gvt_dma_put(vgpu, old - 1, GVT_DMA_4K);
 		vgpu->ggtt.mapped--;
 	}
 }

@@ -18,6 +18,9 @@ struct gvt_platform_desc;
 #define GVT_GTT_PTE_PRESENT	(1ull << 0)
 #define GVT_GTT_PTE_FLAGS_MASK	0xfffull
 #define GVT_GTT_PAGE_SIZE	4096u
+/* The address bits of a host entry: bus addresses may use 48 bits (the
+ * sim's are host virtual addresses), more than a guest frame's 46. */
+#define GVT_BUS_ADDR_MASK	0x0000fffffffff000ull
 
 /**
  * struct gvt_pgpu_ops - a physical GPU backend.
@@ -33,6 +36,10 @@ struct gvt_platform_desc;
  *	gvt_hv_ops.dma_map, or the scratch page, plus gen8 flag bits).
  * @ggtt_read: read GGTT entry @index.
  * @scratch_addr: bus address of the page unmapped entries point at.
+ * @page_alloc: one zeroed, page-aligned 4 KiB page of host memory the GPU
+ *	can read (shadow page tables, scratch); store its bus address in
+ *	*@bus. Return: the page's CPU address, or NULL when out of memory.
+ * @page_free: give back a page from @page_alloc.
  * @gm_access: CPU access to graphics memory through the aperture, that is,
  *	translated by the GGTT: @len bytes at GM address @gm. Pages whose entry
  *	is not present read as zero and drop writes. Return: 0 or -EINVAL if
@@ -49,6 +56,8 @@ struct gvt_pgpu_ops {
 	void (*ggtt_write)(void *pgpu, uint32_t index, uint64_t pte);
 	uint64_t (*ggtt_read)(void *pgpu, uint32_t index);
 	uint64_t (*scratch_addr)(void *pgpu);
+	void *(*page_alloc)(void *pgpu, uint64_t *bus);
+	void (*page_free)(void *pgpu, void *page);
 	int (*gm_access)(void *pgpu, uint64_t gm, void *buf, size_t len,
 			 bool write);
 };

@@ -13,9 +13,11 @@
 
 #include <gvt/gvt.h>
 
+#include "dma_cache.h"
 #include "log.h"
 #include "page_track.h"
 #include "pgpu.h"
+#include "ppgtt.h"
 #include "platform.h"
 #include "regs.h"
 
@@ -84,7 +86,7 @@ struct gvt_ggtt_slice {
 	uint32_t first;		/* first GGTT index of the slice */
 	uint32_t count;		/* entries */
 	uint64_t *guest_pte;	/* what the guest wrote */
-	uint64_t *bus_addr;	/* dma_map result, 0 = not mapped */
+	uint64_t *mapped_gfn;	/* frame mapped for the entry, plus 1; 0: none */
 	uint64_t *touched;	/* bit b: entries [64b, 64b + 64) were written */
 };
 
@@ -109,19 +111,9 @@ struct gvt_engine_state {
 	uint64_t elsp_submissions;	/* complete 4-dword ELSP writes */
 };
 
-/* A PPGTT the guest announced through PVINFO g2v_notify. */
-struct gvt_ppgtt_root {
-	uint64_t pdp[4];	/* L4: pdp[0] is the PML4; L3: four PDPs */
-	uint8_t levels;		/* 3 or 4 */
-	uint32_t refs;		/* creates minus destroys */
-};
-
 struct gvt_pvinfo_state {
 	bool pv_notified;	/* guest read PVINFO: it is GVT-aware */
 	bool display_ready;
-	struct gvt_ppgtt_root *roots;	/* announced PPGTTs */
-	unsigned int num_roots;
-	unsigned int cap_roots;
 	uint64_t ctx_notifications;	/* execlist context create/destroy */
 };
 
@@ -147,6 +139,8 @@ struct gvt_vgpu {
 	uint32_t fence_index[GVT_FENCES_PER_VGPU_MAX];	/* physical fences */
 
 	struct gvt_ggtt_state ggtt;
+	struct gvt_dma_cache dma;		/* guest frames mapped for the GPU */
+	struct gvt_ppgtt_state ppgtt;
 	struct gvt_irq_state irq;
 	struct gvt_engine_state engine[GVT_NUM_ENGINES];
 	struct gvt_pvinfo_state pv;
@@ -221,7 +215,6 @@ int gvt_ppgtt_gma_to_gpa(struct gvt_vgpu *vgpu,
 /* pvinfo.c */
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);
 void gvt_pvinfo_reset(struct gvt_vgpu *vgpu);
-void gvt_pvinfo_fini(struct gvt_vgpu *vgpu);
 
 /* trace.c: recording, called only while vgpu->trace is set */
 void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,

@@ -6,6 +6,7 @@
  * which it notifies the host of PPGTT and context lifetimes. Layout from
  * i915_pvinfo.h.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +49,6 @@ enum vgt_g2v_type {
 	VGT_G2V_EXECLIST_CONTEXT_DESTROY,
 };
 
-/* A guest creates a PPGTT per context; beyond this many live roots it is
- * flooding us, and further announcements are refused. */
-#define GVT_MAX_PPGTT_ROOTS 4096
-
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu)
 {
 	uint32_t *page = vgpu_vreg32(vgpu, VGT_PVINFO_PAGE);
@@ -79,15 +76,8 @@ void gvt_pvinfo_reset(struct gvt_vgpu *vgpu)
 
 	pv->pv_notified = false;
 	pv->display_ready = false;
-	pv->num_roots = 0;
 	pv->ctx_notifications = 0;
 	gvt_pvinfo_populate(vgpu);
-}
-
-void gvt_pvinfo_fini(struct gvt_vgpu *vgpu)
-{
-	free(vgpu->pv.roots);
-	memset(&vgpu->pv, 0, sizeof(vgpu->pv));
 }
 
 uint32_t pvinfo_mmio_read(struct gvt_vgpu *vgpu, uint32_t offset)
@@ -95,69 +85,6 @@ uint32_t pvinfo_mmio_read(struct gvt_vgpu *vgpu, uint32_t offset)
 	/* Reading PVINFO is how a guest shows it knows it runs on a vGPU. */
 	vgpu->pv.pv_notified = true;
 	return *vgpu_vreg32(vgpu, offset);
-}
-
-static struct gvt_ppgtt_root *find_root(struct gvt_vgpu *vgpu,
-					const struct gvt_ppgtt_root *key)
-{
-	for (unsigned int i = 0; i < vgpu->pv.num_roots; i++) {
-		struct gvt_ppgtt_root *r = &vgpu->pv.roots[i];
-
-		if (r->levels == key->levels &&
-		    !memcmp(r->pdp, key->pdp, sizeof(r->pdp)))
-			return r;
-	}
-	return NULL;
-}
-
-static void ppgtt_create(struct gvt_vgpu *vgpu, struct gvt_ppgtt_root *key)
-{
-	struct gvt_pvinfo_state *pv = &vgpu->pv;
-	struct gvt_ppgtt_root *r = find_root(vgpu, key);
-
-	if (r) {
-		r->refs++;
-		return;
-	}
-	if (pv->num_roots == GVT_MAX_PPGTT_ROOTS) {
-		gvt_vgpu_guest_err(vgpu, "PVINFO: more than %u live PPGTTs; creation of 0x%llx refused",
-				   GVT_MAX_PPGTT_ROOTS,
-				   (unsigned long long)key->pdp[0]);
-		return;
-	}
-	if (pv->num_roots == pv->cap_roots) {
-		unsigned int cap = pv->cap_roots ? pv->cap_roots * 2 : 16;
-		struct gvt_ppgtt_root *roots =
-			realloc(pv->roots, cap * sizeof(*roots));
-
-		if (!roots) {
-			gvt_vgpu_err(vgpu, "PVINFO: out of memory recording a PPGTT");
-			return;
-		}
-		pv->roots = roots;
-		pv->cap_roots = cap;
-	}
-	key->refs = 1;
-	pv->roots[pv->num_roots++] = *key;
-	gvt_vgpu_dbg(vgpu, GVT_DBG_MM, "PPGTT L%u 0x%llx created", key->levels,
-		     (unsigned long long)key->pdp[0]);
-}
-
-static void ppgtt_destroy(struct gvt_vgpu *vgpu, struct gvt_ppgtt_root *key)
-{
-	struct gvt_pvinfo_state *pv = &vgpu->pv;
-	struct gvt_ppgtt_root *r = find_root(vgpu, key);
-
-	if (!r) {
-		gvt_vgpu_guest_err(vgpu, "PVINFO: destroy of unknown L%u PPGTT 0x%llx",
-				   key->levels, (unsigned long long)key->pdp[0]);
-		return;
-	}
-	if (--r->refs)
-		return;
-	*r = pv->roots[--pv->num_roots];
-	gvt_vgpu_dbg(vgpu, GVT_DBG_MM, "PPGTT L%u 0x%llx destroyed", key->levels,
-		     (unsigned long long)key->pdp[0]);
 }
 
 static void g2v_notify(struct gvt_vgpu *vgpu, uint32_t type)
@@ -189,10 +116,21 @@ static void g2v_notify(struct gvt_vgpu *vgpu, uint32_t type)
 		return;
 	}
 	if (type == VGT_G2V_PPGTT_L3_PAGE_TABLE_CREATE ||
-	    type == VGT_G2V_PPGTT_L4_PAGE_TABLE_CREATE)
-		ppgtt_create(vgpu, &key);
-	else
-		ppgtt_destroy(vgpu, &key);
+	    type == VGT_G2V_PPGTT_L4_PAGE_TABLE_CREATE) {
+		/* Shadowed now, as GVT-g does: the guest submits right after. */
+		int ret = gvt_ppgtt_create(vgpu, &key, NULL);
+
+		if (ret == -ENOMEM)
+			gvt_vgpu_err(vgpu, "PVINFO: out of memory shadowing L%u PPGTT 0x%llx",
+				     key.levels, (unsigned long long)key.pdp[0]);
+		else if (ret)
+			gvt_vgpu_guest_err(vgpu, "PVINFO: L%u PPGTT 0x%llx refused (%d)",
+					   key.levels,
+					   (unsigned long long)key.pdp[0], ret);
+	} else if (gvt_ppgtt_destroy(vgpu, &key)) {
+		gvt_vgpu_guest_err(vgpu, "PVINFO: destroy of unknown L%u PPGTT 0x%llx",
+				   key.levels, (unsigned long long)key.pdp[0]);
+	}
 }
 
 void pvinfo_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)

@@ -115,6 +115,7 @@ static void release_resources(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu)
  * last step of creation. */
 static void reset_state(struct gvt_vgpu *vgpu)
 {
+	gvt_ppgtt_reset(vgpu);
 	gvt_page_track_remove_all(vgpu);
 	gvt_ggtt_reset(vgpu);
 	gvt_mmio_reset(vgpu, GVT_MMIO_SIZE);
@@ -182,6 +183,9 @@ int gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
 	ret = gvt_ggtt_init(vgpu);
 	if (ret)
 		goto out_release;
+	ret = gvt_ppgtt_init(vgpu);
+	if (ret)
+		goto out_ggtt_fini;
 	reset_state(vgpu);
 
 	gvt_vgpu_info(vgpu, "created %s: aperture [0x%llx, 0x%llx), hidden [0x%llx, 0x%llx), fences %u-%u",
@@ -194,6 +198,9 @@ int gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
 	*out = vgpu;
 	return 0;
 
+out_ggtt_fini:
+	gvt_ggtt_fini(vgpu);
+	gvt_dma_cache_fini(vgpu);
 out_release:
 	release_resources(ctx, vgpu);
 out_free_vreg:
@@ -211,10 +218,11 @@ void gvt_vgpu_destroy(struct gvt_vgpu *vgpu)
 		return;
 	ctx = vgpu->ctx;
 	gvt_trace_fini(vgpu);
+	gvt_ppgtt_fini(vgpu);
 	gvt_page_track_remove_all(vgpu);
 	gvt_ggtt_fini(vgpu);
+	gvt_dma_cache_fini(vgpu);
 	gvt_fences_reset(vgpu);
-	gvt_pvinfo_fini(vgpu);
 	gvt_vgpu_info(vgpu, "destroyed");
 	release_resources(ctx, vgpu);
 	free(vgpu->vreg);

@@ -620,6 +620,15 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_info(struct gvt_vgpu *vgpu,
  * @ggtt_writes_dropped: GGTT entry writes outside its range (dropped).
  * @ggtt_map_failures: present entries whose frame could not be mapped
  *	(pointed at the scratch page instead).
+ * @ppgtt_tables_shadowed: guest page tables (and split 2 MiB pages)
+ *	given a shadow table.
+ * @ppgtt_entry_updates: shadow entries re-made after a guest change, found
+ *	by write protection or by re-validation.
+ * @ppgtt_revalidations: submission-time comparisons of a PPGTT with its
+ *	shadow (only without write protection).
+ * @ppgtt_map_failures: PPGTT entries that map scratch instead of what the
+ *	guest asked: an unmappable frame, a table outside guest memory, a
+ *	1 GiB page, the shadow-table limit.
  * @aperture_reads: BAR2 reads.
  * @aperture_writes: BAR2 writes.
  * @aperture_dropped: BAR2 accesses outside the vGPU's slice.
@@ -643,6 +652,10 @@ struct gvt_vgpu_stats {
 	uint64_t ggtt_writes;
 	uint64_t ggtt_writes_dropped;
 	uint64_t ggtt_map_failures;
+	uint64_t ppgtt_tables_shadowed;
+	uint64_t ppgtt_entry_updates;
+	uint64_t ppgtt_revalidations;
+	uint64_t ppgtt_map_failures;
 	uint64_t aperture_reads;
 	uint64_t aperture_writes;
 	uint64_t aperture_dropped;

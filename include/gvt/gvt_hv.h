@@ -43,9 +43,12 @@ extern "C" {
  *	stay valid until the matching @dma_unmap. For the sim GPU the bus
  *	address is the host virtual address of the frame (vfio-user: inside a
  *	DMA_MAP'd region; KVM: inside a memslot; Xen: a foreign mapping); a real
- *	GPU backend would receive an IOMMU address. @size is 4096 today (2 MiB
- *	once huge GTT pages are shadowed). Mapping the same frame twice must
- *	yield two independent mappings (each is unmapped once).
+ *	GPU backend would receive an IOMMU address. @size is 4096, or 2 MiB
+ *	for a guest 2 MiB PPGTT page: libgvt keeps such a page whole when the
+ *	range maps in one piece at a 2 MiB-aligned bus address, and splits it
+ *	into 4 KiB mappings when this op fails. libgvt maps a frame once
+ *	however many GTT entries use it; mapping the same frame twice must
+ *	still yield two independent mappings (each is unmapped once).
  *	Return: 0, or -EFAULT if the range is not guest RAM, or another -errno.
  * @dma_unmap: release a mapping made by @dma_map; @bus_addr and @size are
  *	exactly what @dma_map returned and was given. Return: 0 or -errno.

@@ -51,6 +51,8 @@ expect show 0 'aperture: +\[0x8000000, 0x10000000\) +128 MiB' -- show 1
 expect show-fences 0 'fences: +4 5 6 7$' -- show 1
 expect show-guest 0 'GVT-aware yes' -- show 1
 expect show-ggtt 0 '16 pages mapped' -- show 1
+expect show-ppgtt 0 'ppgtt: +4 shadow tables \(write-protected\), 4 built' -- show 1
+expect show-dma 0 'dma: +16 guest frames mapped for 32 entries' -- show 1
 expect show-json 0 '"msi_enabled":true' -- --json show 1
 expect show-missing 1 'no vGPU 7' -- show 7
 expect show-usage 2 'usage: gvtctl show ID' -- show

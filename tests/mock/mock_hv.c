@@ -10,6 +10,7 @@
 #include "mock_hv.h"
 
 #define PAGE 4096u
+#define MOCK_RAM_ALIGN (2u << 20)
 
 /* Decide whether this call of @op is one the test asked to fail. */
 static int injected(struct mock_hv *m, enum mock_op op)
@@ -193,7 +194,18 @@ int mock_hv_create(uint64_t ram_size, struct mock_hv **out)
 	m->memfd = memfd_create("mock-guest-ram", MFD_CLOEXEC);
 	if (m->memfd < 0 || ftruncate(m->memfd, (off_t)ram_size) < 0)
 		goto out_errno;
-	m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	/* RAM starts on a 2 MiB boundary, as a hypervisor backs it with huge
+	 * pages: guest 2 MiB pages then map in one piece, and tests can tell
+	 * a kept 2 MiB page from a split one. */
+	m->reserved = mmap(NULL, ram_size + MOCK_RAM_ALIGN, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->reserved == MAP_FAILED) {
+		m->reserved = NULL;
+		goto out_errno;
+	}
+	m->ram = mmap((void *)(((uintptr_t)m->reserved + MOCK_RAM_ALIGN - 1) &
+			       ~(uintptr_t)(MOCK_RAM_ALIGN - 1)),
+		      ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		      m->memfd, 0);
 	if (m->ram == MAP_FAILED) {
 		m->ram = NULL;
@@ -217,8 +229,8 @@ void mock_hv_destroy(struct mock_hv *m)
 {
 	if (!m)
 		return;
-	if (m->ram)
-		munmap(m->ram, m->ram_size);
+	if (m->reserved)
+		munmap(m->reserved, m->ram_size + MOCK_RAM_ALIGN);
 	if (m->memfd >= 0)
 		close(m->memfd);
 	free(m->map_refs);

@@ -44,7 +44,8 @@ struct mock_fault {
 
 struct mock_hv {
 	int memfd;			/* backs guest RAM */
-	uint8_t *ram;			/* guest-physical 0 .. ram_size */
+	uint8_t *ram;			/* guest-physical 0 .. ram_size, 2 MiB aligned */
+	void *reserved;			/* the address range ram sits in */
 	uint64_t ram_size;
 	uint32_t *map_refs;		/* live dma mappings per guest page */
 

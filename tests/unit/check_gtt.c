@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* GGTT emulation and the aperture: a guest reaches its own memory through
  * its own slices, and nothing else. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -276,12 +277,85 @@ START_TEST(test_gtt_access_across_the_hole)
 }
 END_TEST
 
+/* Device reset returns the vGPU to its ballooned layout: its slices map
+ * scratch, PVINFO reports the same slices again, and no other entry moves. */
+START_TEST(test_gtt_reset_restores_the_ballooned_layout)
+{
+	struct mock_hv *hv_b;
+	struct gvt_vgpu *b = t_vgpu_new(t_ctx, "GVTg_V5_8", &hv_b);
+	uint32_t a_idx = first_index(t_vgpu), b_idx = first_index(b);
+	uint64_t host0 = phys_pte(0);
+	uint32_t base = 0, size = 0;
+
+	ggtt_w64(t_vgpu, a_idx, 0x10ull * PAGE | PRESENT);
+	ggtt_w64(b, b_idx, 0x20ull * PAGE | PRESENT);
+	ck_assert_int_eq(gvt_vgpu_reset(t_vgpu), 0);
+	ck_assert_uint_eq(phys_pte(a_idx), scratch_pte());
+	ck_assert_uint_eq(ggtt_r64(t_vgpu, a_idx), 0);
+	ck_assert_uint_eq(phys_pte(b_idx), mock_hv_bus_addr(hv_b, 0x20) | PRESENT);
+	ck_assert_uint_eq(phys_pte(0), host0);
+	ck_assert_int_eq(gvt_vgpu_mmio_read(t_vgpu, 0x78040, &base, 4), 0);
+	ck_assert_int_eq(gvt_vgpu_mmio_read(t_vgpu, 0x78044, &size, 4), 0);
+	ck_assert_uint_eq(base, t_info(t_vgpu).aperture_base);
+	ck_assert_uint_eq(size, t_info(t_vgpu).aperture_size);
+	gvt_vgpu_destroy(b);
+	mock_hv_destroy(hv_b);
+}
+END_TEST
+
+/* The partition invariant under random 8-, 4-, 2- and 1-byte writes over
+ * the whole GGTT window: no physical entry outside the vGPU's slices ever
+ * changes, and every one inside maps the guest's own RAM or scratch. */
+START_TEST(test_gtt_random_writes_stay_in_the_partition)
+{
+	uint32_t entries = (uint32_t)(t_ctx->platform->ggtt_size / PAGE);
+	uint64_t *before = malloc(entries * sizeof(uint64_t));
+	struct gvt_vgpu_info info = t_info(t_vgpu);
+	uint64_t rng = 99;
+
+	ck_assert_ptr_nonnull(before);
+	for (uint32_t i = 0; i < entries; i++)
+		before[i] = phys_pte(i);
+	for (unsigned int n = 0; n < 20000; n++) {
+		static const uint32_t sizes[] = { 8, 4, 2, 1 };
+		uint32_t len, idx;
+		uint64_t v;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		len = sizes[(rng >> 60) & 3];
+		/* Half near the slices' edges, half anywhere. */
+		idx = (rng >> 59) & 1 ? (uint32_t)((rng >> 20) % entries) :
+			(uint32_t)(info.aperture_base / PAGE) - 2 + (uint32_t)((rng >> 20) % 5) +
+			((rng >> 58) & 1) * (uint32_t)(info.aperture_size / PAGE);
+		v = (rng >> 8) % (TEST_RAM_SIZE / PAGE + 32) * PAGE | (rng & 1);
+		ck_assert_int_eq(gvt_vgpu_mmio_write(t_vgpu, (8u << 20) + idx * 8ull + ((rng >> 40) & 7) / len * len,
+						     &v, len), 0);
+	}
+	mmio_w32(t_vgpu, 0x101008, 1);
+	for (uint32_t i = 0; i < entries; i++) {
+		uint64_t gm = (uint64_t)i * PAGE, a = phys_pte(i) & ~0xfffull;
+		bool mine = (gm - info.aperture_base < info.aperture_size) ||
+			    (gm - info.hidden_base < info.hidden_size);
+
+		if (!mine) {
+			ck_assert_uint_eq(phys_pte(i), before[i]);
+			continue;
+		}
+		ck_assert(a == t_ctx->scratch_addr ||
+			  (a >= (uintptr_t)t_hv->ram && a < (uintptr_t)t_hv->ram + t_hv->ram_size));
+	}
+	free(before);
+}
+END_TEST
+
 Suite *gtt_suite(void)
 {
 	Suite *s = suite_create("gtt");
 	TCase *tc = tcase_create("ggtt");
 
 	tcase_add_checked_fixture(tc, t_setup_vgpu, t_teardown);
+	/* The partition test reads the whole GGTT twice: slow under ASan. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_gtt_in_slice_entry_is_translated);
 	tcase_add_test(tc, test_gtt_hidden_slice_is_translated);
 	tcase_add_test(tc, test_gtt_out_of_slice_write_is_dropped);
@@ -294,6 +368,8 @@ Suite *gtt_suite(void)
 	tcase_add_test(tc, test_gtt_aperture_edges);
 	tcase_add_test(tc, test_gtt_failsafe_keeps_entries_virtual);
 	tcase_add_test(tc, test_gtt_access_across_the_hole);
+	tcase_add_test(tc, test_gtt_reset_restores_the_ballooned_layout);
+	tcase_add_test(tc, test_gtt_random_writes_stay_in_the_partition);
 	suite_add_tcase(s, tc);
 	return s;
 }

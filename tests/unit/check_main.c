@@ -13,7 +13,8 @@ int main(void)
 		aperture_gm_suite, cfg_space_suite, cmd_parser_suite,
 		ctl_suite,	   gtt_suite,	    host_pci_suite,
 		interrupt_suite,   log_suite,	    mmio_suite,
-		page_track_suite,  pvinfo_suite,    regs_suite,
+		page_track_suite,  ppgtt_suite,     pvinfo_suite,
+		regs_suite,
 		trace_suite,	   vgpu_suite,
 #ifdef GVT_TEST_VFIO_USER
 		vfio_user_suite,

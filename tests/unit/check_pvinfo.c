@@ -90,18 +90,19 @@ static void notify_l4(uint64_t pml4, uint32_t what)
 START_TEST(test_pvinfo_g2v_ppgtt_lifetimes)
 {
 	struct gvt_pvinfo_state *pv = &t_vgpu->pv;
+	struct gvt_ppgtt_state *pp = &t_vgpu->ppgtt;
 
 	notify_l4(0x123000, 4);
 	notify_l4(0x456000, 4);
 	notify_l4(0x123000, 4);			/* a second reference */
-	ck_assert_uint_eq(pv->num_roots, 2);
-	ck_assert_uint_eq(pv->roots[0].levels, 4);
-	ck_assert_uint_eq(pv->roots[0].pdp[0], 0x123000);
-	ck_assert_uint_eq(pv->roots[0].refs, 2);
+	ck_assert_uint_eq(pp->num_mms, 2);
+	ck_assert_uint_eq(pp->mms[0]->root.levels, 4);
+	ck_assert_uint_eq(pp->mms[0]->root.pdp[0], 0x123000);
+	ck_assert_uint_eq(pp->mms[0]->guest_refs, 2);
 	notify_l4(0x123000, 5);
 	notify_l4(0x123000, 5);
-	ck_assert_uint_eq(pv->num_roots, 1);
-	ck_assert_uint_eq(pv->roots[0].pdp[0], 0x456000);
+	ck_assert_uint_eq(pp->num_mms, 1);
+	ck_assert_uint_eq(pp->mms[0]->root.pdp[0], 0x456000);
 
 	/* Three-level: four PDPs name the PPGTT. */
 	for (uint32_t i = 0; i < 4; i++) {
@@ -109,11 +110,11 @@ START_TEST(test_pvinfo_g2v_ppgtt_lifetimes)
 		mmio_w32(t_vgpu, PV + 0x83c + 8 * i, 0);
 	}
 	mmio_w32(t_vgpu, PV + 0x818, 2);
-	ck_assert_uint_eq(pv->num_roots, 2);
-	ck_assert_uint_eq(pv->roots[1].levels, 3);
-	ck_assert_uint_eq(pv->roots[1].pdp[3], 0x40000);
+	ck_assert_uint_eq(pp->num_mms, 2);
+	ck_assert_uint_eq(pp->mms[1]->root.levels, 3);
+	ck_assert_uint_eq(pp->mms[1]->root.pdp[3], 0x40000);
 	mmio_w32(t_vgpu, PV + 0x818, 3);
-	ck_assert_uint_eq(pv->num_roots, 1);
+	ck_assert_uint_eq(pp->num_mms, 1);
 
 	/* Destroying what was never created, or nonsense, is the guest's error. */
 	notify_l4(0x999000, 5);
@@ -144,7 +145,7 @@ START_TEST(test_pvinfo_reset_repopulates)
 	ck_assert_int_eq(gvt_vgpu_reset(t_vgpu), 0);
 	ck_assert(!t_info(t_vgpu).pv_notified);
 	ck_assert(!t_info(t_vgpu).display_ready);
-	ck_assert_uint_eq(t_vgpu->pv.num_roots, 0);
+	ck_assert_uint_eq(t_vgpu->ppgtt.num_mms, 0);
 	ck_assert_uint_eq(mmio_r32(t_vgpu, PV + 0x804), 0);
 	ck_assert_uint_eq(mmio_r64(t_vgpu, PV), 0x4776544776544776ull);
 }

@@ -74,6 +74,7 @@ Suite *interrupt_suite(void);
 Suite *log_suite(void);
 Suite *mmio_suite(void);
 Suite *page_track_suite(void);
+Suite *ppgtt_suite(void);
 Suite *pvinfo_suite(void);
 Suite *regs_suite(void);
 Suite *trace_suite(void);

@@ -16,6 +16,7 @@
 
 #include <gvt/gvt.h>
 
+#include "guest_ppgtt.h"
 #include "mock_hv.h"
 
 #define MiB (1ull << 20)
@@ -153,8 +154,8 @@ static int demo_aperture(uint32_t aperture_mib)
  * --serve: keep a GPU alive and serve the control socket, so gvtctl can
  * list, create, inspect, trace and destroy vGPUs. Each vGPU created on
  * request gets its own mock guest, which does what a driver does first:
- * reads PVINFO, enables MSI and interrupts, maps pages in the GGTT and
- * programs a fence.
+ * reads PVINFO, enables MSI and interrupts, maps pages in the GGTT,
+ * programs a fence, and builds and announces a PPGTT mapping those pages.
  */
 struct served {
 	struct gvt_vgpu *vgpu;
@@ -175,7 +176,23 @@ static int w32(struct gvt_vgpu *vgpu, uint64_t off, uint32_t v)
 	return gvt_vgpu_mmio_write(vgpu, off, &v, 4);
 }
 
-static int guest_first_steps(struct gvt_vgpu *vgpu)
+/* A 4-level PPGTT of 16 pages at GPU address 1 MiB, its tables in the top
+ * half of guest RAM, announced through PVINFO as i915 does. */
+static int guest_announce_ppgtt(struct gvt_vgpu *vgpu, struct mock_hv *hv)
+{
+	struct guest_ppgtt g;
+	int ret = guest_ppgtt_init(&g, hv, GUEST_RAM / 2, GUEST_RAM / 4);
+
+	for (uint32_t i = 0; i < 16 && !ret; i++)
+		ret = guest_ppgtt_map(&g, (1u << 20) + i * 4096ull,
+				      (uint64_t)(0x100 + i) << 12, 4096,
+				      GPT_PRESENT | GPT_RW);
+	ret = ret ? ret : w32(vgpu, 0x78838, (uint32_t)g.pml4);
+	ret = ret ? ret : w32(vgpu, 0x7883c, (uint32_t)(g.pml4 >> 32));
+	return ret ? ret : w32(vgpu, 0x78818, 4);	/* L4 PPGTT created */
+}
+
+static int guest_first_steps(struct gvt_vgpu *vgpu, struct mock_hv *hv)
 {
 	struct gvt_vgpu_info info;
 	uint64_t magic, pte;
@@ -202,7 +219,7 @@ static int guest_first_steps(struct gvt_vgpu *vgpu)
 	}
 	ret = ret ? ret : w32(vgpu, 0x100004, (uint32_t)info.aperture_base + 0xf000);
 	ret = ret ? ret : w32(vgpu, 0x100000, (uint32_t)info.aperture_base | 1);
-	return ret;
+	return ret ? ret : guest_announce_ppgtt(vgpu, hv);
 }
 
 static int serve_create(void *opaque, const char *type, struct gvt_vgpu **out)
@@ -218,7 +235,7 @@ static int serve_create(void *opaque, const char *type, struct gvt_vgpu **out)
 		return -ENOSPC;
 	ret = mock_hv_create(GUEST_RAM, &s->hv);
 	ret = ret ? ret : gvt_vgpu_create(ctx, type, &mock_hv_ops, s->hv, &s->vgpu);
-	ret = ret ? ret : guest_first_steps(s->vgpu);
+	ret = ret ? ret : guest_first_steps(s->vgpu, s->hv);
 	if (ret) {
 		gvt_vgpu_destroy(s->vgpu);
 		mock_hv_destroy(s->hv);

@@ -56,6 +56,14 @@ int cmd_show(struct gvtctl *g, int argc, char **argv)
 	printf("  ggtt:        %llu writes (%llu dropped, %llu map failures), %llu reads, %llu pages mapped\n",
 	       u(s, "ggtt_writes"), u(s, "ggtt_writes_dropped"),
 	       u(s, "ggtt_map_failures"), u(s, "ggtt_reads"), u(r, "ggtt_mapped"));
+	printf("  ppgtt:       %llu shadow tables (%s), %llu built, %llu entry updates, %llu re-validations, %llu map failures\n",
+	       u(r, "ppgtt_tables"),
+	       json_get_bool(r, "ppgtt_write_protect", false) ?
+		       "write-protected" : "re-validated at submission",
+	       u(s, "ppgtt_tables_shadowed"), u(s, "ppgtt_entry_updates"),
+	       u(s, "ppgtt_revalidations"), u(s, "ppgtt_map_failures"));
+	printf("  dma:         %llu guest frames mapped for %llu entries\n",
+	       u(r, "dma_mappings"), u(r, "dma_refs"));
 	printf("  aperture io: %llu reads, %llu writes (%llu outside its slice)\n",
 	       u(s, "aperture_reads"), u(s, "aperture_writes"),
 	       u(s, "aperture_dropped"));

@@ -127,6 +127,26 @@ static uint64_t sim_scratch_addr(void *pgpu)
 	return (uintptr_t)((struct sim_gpu *)pgpu)->scratch;
 }
 
+/* The sim GPU reads host memory directly: a page's bus address is its
+ * address. */
+static void *sim_page_alloc(void *pgpu, uint64_t *bus)
+{
+	void *page = aligned_alloc(GVT_GTT_PAGE_SIZE, GVT_GTT_PAGE_SIZE);
+
+	(void)pgpu;
+	if (!page)
+		return NULL;
+	memset(page, 0, GVT_GTT_PAGE_SIZE);
+	*bus = (uintptr_t)page;
+	return page;
+}
+
+static void sim_page_free(void *pgpu, void *page)
+{
+	(void)pgpu;
+	free(page);
+}
+
 /*
  * CPU access through the aperture. The scratch page is shared by every
  * unmapped entry of every vGPU, so it reads as zero and ignores writes:
@@ -172,5 +192,7 @@ const struct gvt_pgpu_ops gvt_sim_pgpu_ops = {
 	.ggtt_write = sim_ggtt_write,
 	.ggtt_read = sim_ggtt_read,
 	.scratch_addr = sim_scratch_addr,
+	.page_alloc = sim_page_alloc,
+	.page_free = sim_page_free,
 	.gm_access = sim_gm_access,
 };
