@@ -442,14 +442,14 @@ static double time_find(const struct gvt_vgpu *vgpu, const uint64_t *key,
 	for (unsigned int r = 0; r < LOOKUP_REPS; r++) {
 		if (chained) {
 			for (unsigned int i = 0; i < LOOKUP_PATTERN; i++) {
-				const struct gvt_page_track *p =
+				const struct gvt_u64map_slot *p =
 					gvt_page_track_find(vgpu, key[i] + carry);
 
-				carry = p->gfn - key[i];
+				carry = p->key - key[i];
 			}
 		} else {
 			for (unsigned int i = 0; i < LOOKUP_PATTERN; i++)
-				sum += gvt_page_track_find(vgpu, key[i])->gfn;
+				sum += gvt_page_track_find(vgpu, key[i])->key;
 		}
 		barrier();
 	}

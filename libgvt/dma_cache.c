@@ -20,7 +20,7 @@ int gvt_dma_get(struct gvt_vgpu *vgpu, uint64_t gfn, uint64_t size,
 	int ret;
 
 	if (likely(slot)) {
-		slot->count++;
+		slot->aux++;
 		cache->refs++;
 		*bus = slot->value;
 		return 0;
@@ -39,7 +39,7 @@ int gvt_dma_get(struct gvt_vgpu *vgpu, uint64_t gfn, uint64_t size,
 		return -ENOMEM;
 	}
 	slot->value = addr;
-	slot->count = 1;
+	slot->aux = 1;
 	cache->refs++;
 	*bus = addr;
 	return 0;
@@ -54,7 +54,7 @@ void gvt_dma_put(struct gvt_vgpu *vgpu, uint64_t gfn, uint64_t size)
 	if (!slot)
 		return;
 	cache->refs--;
-	if (--slot->count)
+	if (--slot->aux)
 		return;
 	gvt_hv_dma_unmap(vgpu, slot->value, size);
 	gvt_u64map_remove(&cache->map, slot);

@@ -265,15 +265,8 @@ static void spt_sync(struct gvt_vgpu *vgpu, struct gvt_spt *spt,
 				 (g & 0xfff & ~(spt->child ? GVT_PPGTT_PS | GVT_PPGTT_IPS : 0));
 		return;
 	}
-	if (likely(spt->kind == GVT_SPT_PT)) {
-		/* The common case, a 4 KiB PTE, without the general path's
-		 * copies. */
-		old_shadow[0] = spt->shadow[i];
-		entry_build(vgpu, spt, i);
-		entry_release(vgpu, spt, i, old_shadow[0], old_guest, NULL);
-		return;
-	}
-	memcpy(old_shadow, &spt->shadow[i], n * sizeof(uint64_t));
+	for (unsigned int j = 0; j < n; j++)
+		old_shadow[j] = spt->shadow[i + j];
 	if (spt->child) {
 		old_child = spt->child[i];
 		spt->child[i] = NULL;
@@ -302,6 +295,16 @@ static void table_free(struct gvt_vgpu *vgpu, uint64_t *page)
 static void page_written(struct gvt_vgpu *vgpu, uint64_t gpa,
 			 const void *data, uint32_t len, void *priv);
 
+/* Is any table of this frame's chain a guest table (so the frame is
+ * tracked)? */
+static bool chain_has_guest_table(const struct gvt_spt *s)
+{
+	for (; s; s = s->next)
+		if (kind_has_guest_table(s->kind))
+			return true;
+	return false;
+}
+
 /* Chain @spt under its frame; track the frame if it is the first guest
  * table there. */
 static int spt_link(struct gvt_vgpu *vgpu, struct gvt_spt *spt)
@@ -311,9 +314,7 @@ static int spt_link(struct gvt_vgpu *vgpu, struct gvt_spt *spt)
 	bool tracked = false;
 
 	if (slot) {
-		for (struct gvt_spt *s = (struct gvt_spt *)(uintptr_t)slot->value; s;
-		     s = s->next)
-			tracked |= kind_has_guest_table(s->kind);
+		tracked = chain_has_guest_table((struct gvt_spt *)(uintptr_t)slot->value);
 	} else {
 		slot = gvt_u64map_insert(&pp->tables, spt->gfn);
 		if (!slot)
@@ -335,7 +336,6 @@ static void spt_unlink(struct gvt_vgpu *vgpu, struct gvt_spt *spt)
 	struct gvt_ppgtt_state *pp = &vgpu->ppgtt;
 	struct gvt_u64map_slot *slot = gvt_u64map_find(&pp->tables, spt->gfn);
 	struct gvt_spt *head = (struct gvt_spt *)(uintptr_t)slot->value;
-	bool tracked = false;
 
 	if (head == spt) {
 		head = spt->next;
@@ -346,9 +346,7 @@ static void spt_unlink(struct gvt_vgpu *vgpu, struct gvt_spt *spt)
 			prev = prev->next;
 		prev->next = spt->next;
 	}
-	for (struct gvt_spt *s = head; s; s = s->next)
-		tracked |= kind_has_guest_table(s->kind);
-	if (kind_has_guest_table(spt->kind) && !tracked)
+	if (kind_has_guest_table(spt->kind) && !chain_has_guest_table(head))
 		gvt_page_track_remove(vgpu, spt->gfn);
 	if (head)
 		slot->value = (uintptr_t)head;

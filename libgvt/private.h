@@ -144,7 +144,7 @@ struct gvt_vgpu {
 	struct gvt_irq_state irq;
 	struct gvt_engine_state engine[GVT_NUM_ENGINES];
 	struct gvt_pvinfo_state pv;
-	struct gvt_page_track_table page_track;
+	struct gvt_u64map page_track;		/* write-protected gfns (page_track.h) */
 	uint32_t io_index;			/* BAR4 MMIO_INDEX */
 
 	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];	/* why, when failsafe */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A map from 64-bit keys to a (value, count) pair: open addressing with
+ * A map from 64-bit keys to two words of the owner's: open addressing with
  * linear probing and backward-shift deletion, so a lookup is a multiply and
  * nearly always one cache line, and heavy churn (mappings made and dropped
  * as a guest rewrites its page tables) leaves no tombstones behind.
@@ -16,7 +16,7 @@
 struct gvt_u64map_slot {
 	uint64_t key;		/* GVT_U64MAP_EMPTY when free */
 	uint64_t value;		/* the owner's */
-	uint64_t count;		/* the owner's (a reference count, say) */
+	uint64_t aux;		/* the owner's second word (a reference count, say) */
 };
 
 struct gvt_u64map {
@@ -46,7 +46,7 @@ static inline struct gvt_u64map_slot *gvt_u64map_find(const struct gvt_u64map *m
 	}
 }
 
-/* Store @key, which must be absent, with value and count 0. Returns its
+/* Store @key, which must be absent, with value and aux 0. Returns its
  * slot, valid until the next insert or remove, or NULL when out of memory. */
 struct gvt_u64map_slot *gvt_u64map_insert(struct gvt_u64map *m, uint64_t key);
 /* Remove the key in @slot, a slot gvt_u64map_find() returned. */
