@@ -576,6 +576,7 @@ struct gvt_bar_info {
  * @display_ready: the guest reported its display ready through PVINFO.
  * @failsafe: the vGPU stopped mediating because its guest broke a rule.
  * @failsafe_reason: why, when @failsafe; empty otherwise.
+ * @weight: its scheduling weight (gvt_vgpu_set_weight()).
  */
 struct gvt_vgpu_info {
 	uint32_t id;
@@ -597,6 +598,7 @@ struct gvt_vgpu_info {
 	bool display_ready;
 	bool failsafe;
 	char failsafe_reason[GVT_FAILSAFE_REASON_MAX];
+	uint32_t weight;
 };
 
 /**
@@ -680,6 +682,70 @@ struct gvt_vgpu_stats {
  */
 GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu,
 						 struct gvt_vgpu_stats *out);
+
+/** GVT_ENGINES_MAX - engines a vGPU has at most (gen9 GT2: rcs bcs vcs vecs). */
+#define GVT_ENGINES_MAX 4
+/** GVT_LATENCY_BUCKETS - log2 buckets of struct gvt_engine_stats.latency_hist. */
+#define GVT_LATENCY_BUCKETS 24
+
+/**
+ * struct gvt_engine_stats - one engine of one vGPU, since it was created.
+ * @name: the engine ("rcs", "bcs", "vcs", "vecs").
+ * @submitted: workloads the guest submitted (valid ELSP elements).
+ * @completed: workloads that ran to their tail.
+ * @refused: workloads refused before running (scanner, context checks).
+ * @hung: workloads that hung or overran the timeout: the engine was reset
+ *	and the guest saw a hang.
+ * @preempted: times a workload was stopped to let another vGPU run, then
+ *	resumed.
+ * @queued: workloads waiting or running now.
+ * @busy_ns: engine time the vGPU's workloads used.
+ * @switches_in: times the engine was switched to this vGPU.
+ * @wait_max_ns: longest time the vGPU had work but not the engine.
+ * @latency_sum_ns: submission to completion, summed over @completed.
+ * @latency_max_ns: the longest.
+ * @latency_hist: completed workloads by latency: bucket i counts those
+ *	taking [2^i, 2^(i+1)) microseconds (bucket 0 also counts < 1 us).
+ */
+struct gvt_engine_stats {
+	char name[8];
+	uint64_t submitted;
+	uint64_t completed;
+	uint64_t refused;
+	uint64_t hung;
+	uint64_t preempted;
+	uint64_t queued;
+	uint64_t busy_ns;
+	uint64_t switches_in;
+	uint64_t wait_max_ns;
+	uint64_t latency_sum_ns;
+	uint64_t latency_max_ns;
+	uint64_t latency_hist[GVT_LATENCY_BUCKETS];
+};
+
+/**
+ * gvt_vgpu_get_engine_stats() - read one engine's scheduling counters.
+ * @vgpu: the vGPU.
+ * @engine: 0 .. GVT_ENGINES_MAX - 1, in the order rcs, bcs, vcs, vecs.
+ * @out: receives the counters.
+ *
+ * Return: 0, or -EINVAL for a bad @engine or a NULL @out.
+ */
+GVT_EXPORT GVT_MUST_CHECK int
+gvt_vgpu_get_engine_stats(struct gvt_vgpu *vgpu, unsigned int engine,
+			  struct gvt_engine_stats *out);
+
+/**
+ * gvt_vgpu_set_weight() - change a vGPU's share of contended engines.
+ * @vgpu: the vGPU.
+ * @weight: 1 .. 1000; its type's weight (GVTg_V5_8: 2 ... GVTg_V5_1: 16)
+ *	is where it starts. Under contention each vGPU gets engine time in
+ *	proportion to its weight.
+ *
+ * Return: 0, or -EINVAL for a weight out of range.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_set_weight(struct gvt_vgpu *vgpu,
+						  unsigned int weight);
 
 /**
  * struct gvt_cmd_verdict - what the command scanner made of a stream.
