@@ -21,6 +21,9 @@ struct gvt_sched_params {
 	uint64_t period_ns;	/* time over which shares are made exact */
 	uint64_t min_slice_ns;	/* no client is given less at a time */
 	uint64_t max_wait_ns;	/* a runnable client waits at most about this */
+	uint64_t switch_ns;	/* engine time a switch loses, preemption
+				 * delay included: an estimate, used to keep
+				 * waits under max_wait_ns */
 };
 
 /*
@@ -50,6 +53,9 @@ struct gvt_sched_rq {
 	uint64_t last_update;		/* ns */
 	uint64_t decisions;		/* gvt_sched_pick() calls */
 	uint64_t switches;		/* owner changes to a different client */
+	/* policy's */
+	const struct gvt_sched_client *loaded;	/* last owner; NULL: none */
+	unsigned int cursor;		/* slot of the last client given a turn */
 };
 
 void gvt_sched_params_default(struct gvt_sched_params *p);
