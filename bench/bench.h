@@ -20,6 +20,7 @@ bench_fn bench_mmio;
 bench_fn bench_vfio_user;
 bench_fn bench_scan;
 bench_fn bench_ppgtt;
+bench_fn bench_sched;
 
 /* Monotonic nanoseconds. */
 uint64_t bench_now_ns(void);

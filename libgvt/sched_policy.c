@@ -33,7 +33,8 @@ void gvt_sched_params_default(struct gvt_sched_params *p)
 		.period_ns = 20 * MS,
 		.min_slice_ns = 1 * MS,
 		.max_wait_ns = 10 * MS,
-		.switch_ns = 250000,	/* 180 us MMIO switch + preemption */
+		.switch_ns = 280000,	/* 180 us MMIO switch + 100 us to the
+					 * next arbitration point, worst case */
 	};
 }
 
@@ -147,8 +148,15 @@ void gvt_sched_set_runnable(struct gvt_sched_rq *rq,
 	if (c->runnable == runnable)
 		return;
 	c->runnable = runnable;
-	if (runnable && c != rq->owner)
+	if (runnable && c != rq->owner) {
+		struct gvt_sched_client *o = rq->owner;
+
 		c->runnable_since = now;
+		/* The round just grew: the owner's quantum was sized for
+		 * fewer clients, and @c must not wait for all of it. */
+		if (o && o->runnable && o->credit_ns > quantum(rq, o))
+			o->credit_ns = quantum(rq, o);
+	}
 	rq->last_update = now;
 }
 
