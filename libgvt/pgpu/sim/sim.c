@@ -15,16 +15,6 @@
 #include "../../reg.h"
 #include "sim.h"
 
-struct sim_gpu {
-	const struct gvt_platform_desc *platform;
-	uint32_t *golden;	/* power-on registers, GVT_MMIO_SIZE bytes */
-	uint32_t *regs;		/* live registers */
-	uint64_t *ggtt;		/* one entry per 4 KiB of GM */
-	uint32_t ggtt_entries;
-	uint8_t *scratch;	/* the page unmapped entries point at */
-	struct timespec born;	/* timestamp counters count from here */
-};
-
 static void sim_destroy(void *pgpu)
 {
 	struct sim_gpu *sim = pgpu;
@@ -62,6 +52,7 @@ static int sim_create(struct gvt_ctx *ctx, const struct gvt_platform_desc *platf
 	for (uint32_t i = 0; i < sim->ggtt_entries; i++)
 		sim->ggtt[i] = (uintptr_t)sim->scratch | GVT_GTT_PTE_PRESENT;
 	clock_gettime(CLOCK_MONOTONIC, &sim->born);
+	sim_engines_init(sim);
 	*out = sim;
 	return 0;
 }
@@ -71,7 +62,7 @@ static const uint32_t *sim_golden_mmio(void *pgpu)
 	return ((struct sim_gpu *)pgpu)->golden;
 }
 
-static uint64_t sim_timestamp(struct sim_gpu *sim)
+uint64_t sim_timestamp(struct sim_gpu *sim)
 {
 	struct timespec now;
 	uint64_t ns;
@@ -195,4 +186,10 @@ const struct gvt_pgpu_ops gvt_sim_pgpu_ops = {
 	.page_alloc = sim_page_alloc,
 	.page_free = sim_page_free,
 	.gm_access = sim_gm_access,
+	.engine_submit = sim_engine_submit,
+	.engine_poll = sim_engine_poll,
+	.engine_preempt = sim_engine_preempt,
+	.engine_reset = sim_engine_reset,
+	.engine_reg_read = sim_engine_reg_read,
+	.engine_reg_write = sim_engine_reg_write,
 };

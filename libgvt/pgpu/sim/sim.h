@@ -7,7 +7,12 @@
 #ifndef GVT_SIM_H
 #define GVT_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "../../pgpu.h"
+#include "../../platform.h"
 
 struct gvt_platform_desc;
 
@@ -35,5 +40,106 @@ int sim_ppgtt_translate(const uint64_t pdp[4], unsigned int levels,
 
 /* The engine timestamp frequency: gen9's 24 MHz crystal divided by 2. */
 #define SIM_TIMESTAMP_HZ 12000000ull
+
+struct sim_gpu;
+
+/* A batch buffer level in progress: where its next command is. */
+struct sim_bb {
+	uint64_t addr;		/* GPU address of the next command */
+	bool ppgtt;		/* address space of @addr */
+	bool active;
+};
+
+/*
+ * One engine's command streamer. The register file it reads and writes is
+ * the GPU's (sim_gpu.regs): its own registers sit at its MMIO base there,
+ * as on hardware, and the GPU-wide ones are shared by every engine.
+ */
+struct sim_engine {
+	struct sim_gpu *sim;
+	enum gvt_engine_id id;
+	uint32_t base;		/* MMIO base */
+	bool loaded;		/* a context is on the engine */
+	bool preempt;		/* stop at the next arbitration point */
+	bool arb_on;		/* MI_ARB_ON_OFF: arbitration allowed */
+	uint64_t lrca;		/* GGTT address of the context image */
+
+	/* The ring, as loaded from the image */
+	uint64_t ring_start;	/* GGTT address */
+	uint32_t ring_size;	/* bytes */
+	uint32_t head;		/* byte offset of the next ring command */
+	uint32_t wraps;		/* RING_HEAD bits 31:21: times head wrapped */
+	uint32_t tail;		/* byte offset */
+	uint32_t ring_ctl;
+
+	uint64_t pdp[4];	/* PDP0..3, as in the image */
+	unsigned int levels;	/* 4: pdp[0] is a PML4; 3: four PDs */
+
+	unsigned int level;	/* 0 ring, 1 first-level batch, 2 second */
+	struct sim_bb bb[2];	/* bb[level - 1] */
+
+	/* The command being executed, for HUNG reports */
+	uint64_t cmd_addr;	/* its GPU address */
+	bool cmd_ppgtt;		/* the address space of the buffer it is in */
+	const char *cmd_name;
+
+	/* MI_MATH's ALU (CS_GPRs are registers at base + 0x600) */
+	uint64_t srca, srcb, accu;
+	bool zf, cf;
+
+	uint64_t ctx_ts;	/* CTX_TIMESTAMP in ticks, as loaded + run */
+	char hang[160];		/* non-empty: a hang is pending or reported */
+	unsigned int sem_waits;	/* semaphore re-checks in this poll */
+
+	/* Since the last poll */
+	uint32_t events;
+};
+
+struct sim_gpu {
+	const struct gvt_platform_desc *platform;
+	uint32_t *golden;	/* power-on registers, GVT_MMIO_SIZE bytes */
+	uint32_t *regs;		/* live registers */
+	uint64_t *ggtt;		/* one entry per 4 KiB of GM */
+	uint32_t ggtt_entries;
+	uint8_t *scratch;	/* the page unmapped entries point at */
+	struct timespec born;	/* timestamp counters count from here */
+	struct sim_engine engines[GVT_NUM_ENGINES];
+};
+
+/* Engine timestamp ticks since the GPU was created. */
+uint64_t sim_timestamp(struct sim_gpu *sim);
+
+/* sim_engine.c: the command streamer and the engine ops. */
+void sim_engines_init(struct sim_gpu *sim);
+int sim_engine_submit(void *pgpu, unsigned int engine, uint64_t lrca);
+void sim_engine_poll(void *pgpu, unsigned int engine, uint64_t budget_ns,
+		     struct gvt_pgpu_poll *out);
+void sim_engine_preempt(void *pgpu, unsigned int engine);
+void sim_engine_reset(void *pgpu, unsigned int engine);
+uint32_t sim_engine_reg_read(void *pgpu, unsigned int engine, uint32_t offset);
+void sim_engine_reg_write(void *pgpu, unsigned int engine, uint32_t offset,
+			  uint32_t value);
+
+/*
+ * Where the engine's access to @addr lands: the host byte in *@host, or
+ * NULL in *@host when it is the scratch page (reads are zero, writes are
+ * dropped). Return: 0, or -EFAULT when nothing maps @addr (the engine
+ * hangs; e->hang says so).
+ */
+int sim_engine_xlate(struct sim_engine *e, bool ppgtt, uint64_t addr,
+		     bool write, uint8_t **host);
+/* Record why the engine hangs; always returns -EFAULT for tail calls. */
+int sim_engine_hang(struct sim_engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* sim_blt.c: execute blitter command @dw (@len dwords) on @e. Return: 0,
+ * 1 when the command is not one the blitter draws (skip it), or -EFAULT
+ * when the engine hangs on it. */
+int sim_blt_exec(struct sim_engine *e, const uint32_t *dw, uint32_t len);
+
+/* BCS_SWCTRL: Y-tiling selects for XY_* blits (masked register). */
+#define SIM_BCS_SWCTRL		0x22200
+#define SIM_BCS_SWCTRL_SRC_Y	(1u << 0)
+#define SIM_BCS_SWCTRL_DST_Y	(1u << 1)
 
 #endif /* GVT_SIM_H */
