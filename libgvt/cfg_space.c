@@ -222,6 +222,8 @@ int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	if (!cfg_access_ok(vgpu, "write", offset, buf, len))
 		return -EINVAL;
 	cfg = &vgpu->cfg;
+	/* The GPU thread reads the MSI message when it interrupts. */
+	pthread_mutex_lock(&vgpu->lock);
 	old_pm = cfg->data[PM_CTRL];
 	vgpu->stats.cfg_writes++;
 	if (vgpu->trace)
@@ -249,6 +251,7 @@ int gvt_vgpu_cfg_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	if ((offset <= PCI_COMMAND + 1 && offset + len > PCI_COMMAND) ||
 	    (offset <= MSI_FLAGS && offset + len > MSI_FLAGS))
 		gvt_irq_update(vgpu);
+	pthread_mutex_unlock(&vgpu->lock);
 	gvt_vgpu_dbg(vgpu, GVT_DBG_MMIO, "config write 0x%x size %u", offset,
 		     len);
 	return 0;

@@ -94,12 +94,22 @@ int gvt_ctx_create(const struct gvt_ctx_params *params, struct gvt_ctx **out)
 	ctx->scratch_addr = ctx->pgpu_ops->scratch_addr(ctx->pgpu);
 
 	gvt_gm_init(ctx);
+	ret = gvt_shadow_gm_init(ctx);
+	if (ret)
+		goto out_destroy_pgpu;
+	ret = gvt_sched_init(ctx);
+	if (ret)
+		goto out_shadow_gm_fini;
 	gvt_info(ctx, "%s on pgpu/%s: %u MiB aperture, %u registers tracked",
 		 platform->name, ctx->pgpu_ops->name, params->aperture_mib,
 		 ctx->mmio.tracked_dwords);
 	*out = ctx;
 	return 0;
 
+out_shadow_gm_fini:
+	gvt_shadow_gm_fini(ctx);
+out_destroy_pgpu:
+	ctx->pgpu_ops->destroy(ctx->pgpu);
 out_free_cmd_access:
 	gvt_cmd_access_fini(ctx);
 out_free_mmio:
@@ -120,6 +130,8 @@ void gvt_ctx_destroy(struct gvt_ctx *ctx)
 		gvt_warn(ctx, "vgpu%u still exists; destroying it with its GPU", id);
 		gvt_vgpu_destroy(ctx->vgpus[id]);
 	}
+	gvt_sched_fini(ctx);
+	gvt_shadow_gm_fini(ctx);
 	ctx->pgpu_ops->destroy(ctx->pgpu);
 	gvt_cmd_access_fini(ctx);
 	gvt_mmio_table_free(&ctx->mmio);

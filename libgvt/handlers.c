@@ -187,6 +187,7 @@ void elsp_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 	es->elsp_submissions++;
 	gvt_vgpu_dbg(vgpu, GVT_DBG_SCHED, "%s: ELSP 0x%llx 0x%llx", e->name,
 		     (unsigned long long)desc[0], (unsigned long long)desc[1]);
+	gvt_execlist_submit(vgpu, i, desc);
 }
 
 #define GFX_MODE_HOST_OWNED BIT(0)
@@ -220,31 +221,33 @@ void tlb_inv_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
 	*vgpu_vreg32(vgpu, offset) = 0;
 }
 
-/* Registers an engine reset returns to power-on values: its submission
- * state. */
-static const uint32_t engine_submission_regs[][2] = {
-	{ RING_EXECLIST_STATUS_LO, 8 },
-	{ RING_CSB_BUF, 48 },
-	{ RING_CSB_PTR, 4 },
-};
-
+/*
+ * An engine reset: what the engine was running and had queued is gone (the
+ * GPU thread lets go of it first), its ELSP latch and execlists start
+ * over, and its status registers read as after power-on.
+ */
 void gvt_engines_reset(struct gvt_vgpu *vgpu, uint32_t engine_mask)
 {
 	const struct gvt_platform_desc *p = vgpu->ctx->platform;
 
+	gvt_sched_stop(vgpu, engine_mask);
 	for (unsigned int i = 0; i < p->num_engines; i++) {
+		struct gvt_engine_state *es = &vgpu->engine[i];
+
 		if (!(engine_mask & (1u << i)))
 			continue;
-		memset(&vgpu->engine[i], 0, sizeof(vgpu->engine[i]));
-		for (unsigned int r = 0; r < ARRAY_SIZE(engine_submission_regs);
-		     r++) {
-			uint32_t off = p->engines[i].mmio_base +
-				       engine_submission_regs[r][0];
-
-			memcpy(vgpu_vreg32(vgpu, off), &vgpu->ctx->golden[off >> 2],
-			       engine_submission_regs[r][1]);
-		}
+		memset(es->elsp_dwords, 0, sizeof(es->elsp_dwords));
+		es->elsp_count = 0;
+		gvt_execlist_reset(vgpu, i);
 	}
+}
+
+/* The guest acknowledges CSB entries by moving the read pointer; the GPU
+ * thread moves the write pointer in the same register. */
+void csb_ptr_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
+			uint32_t value)
+{
+	gvt_mmio_write_default(vgpu, offset, value);
 }
 
 /* Registers below this offset belong to the GT and return to power-on
@@ -261,6 +264,9 @@ void gdrst_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 
 	if (value & GEN6_GRDOM_FULL) {
 		engines = (1u << p->num_engines) - 1;
+		/* Engines let go of first: the GPU thread reads the
+		 * registers a GT reset rewrites. */
+		gvt_sched_stop(vgpu, engines);
 		gvt_mmio_reset(vgpu, GT_RESET_MMIO_END);
 		gvt_vgpu_dbg(vgpu, GVT_DBG_CORE, "GPU reset requested (full)");
 	} else {

@@ -13,6 +13,7 @@
 gvt_mmio_write_fn forcewake_mmio_write;
 gvt_mmio_write_fn ring_tail_mmio_write;
 gvt_mmio_write_fn hws_pga_mmio_write;
+gvt_mmio_write_fn csb_ptr_mmio_write;
 gvt_mmio_write_fn mi_mode_mmio_write;
 gvt_mmio_write_fn reset_ctl_mmio_write;
 gvt_mmio_write_fn elsp_mmio_write;

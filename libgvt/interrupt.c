@@ -205,7 +205,9 @@ int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu, const char *event)
 			/* A stimulus from outside: a replay needs it too. */
 			if (vgpu->trace)
 				gvt_trace_event(vgpu, event);
+			pthread_mutex_lock(&vgpu->lock);
 			gvt_irq_raise(vgpu, (enum gvt_irq_event)i);
+			pthread_mutex_unlock(&vgpu->lock);
 			return 0;
 		}
 	}

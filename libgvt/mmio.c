@@ -16,6 +16,25 @@
 #include "private.h"
 #include "reg.h"
 
+uint32_t gvt_mmio_read_locked(struct gvt_vgpu *vgpu, uint32_t offset,
+			      struct gvt_mmio_attr a)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&vgpu->lock);
+	v = vgpu->mmio_info[a.info].read(vgpu, offset);
+	pthread_mutex_unlock(&vgpu->lock);
+	return v;
+}
+
+void gvt_mmio_write_locked(struct gvt_vgpu *vgpu, uint32_t offset,
+			   struct gvt_mmio_attr a, uint32_t value)
+{
+	pthread_mutex_lock(&vgpu->lock);
+	vgpu->mmio_info[a.info].write(vgpu, offset, value);
+	pthread_mutex_unlock(&vgpu->lock);
+}
+
 uint32_t gvt_mmio_read_dword(struct gvt_vgpu *vgpu, uint32_t offset)
 {
 	return mmio_read_dword(vgpu, offset);
@@ -94,7 +113,9 @@ static void bar0_access(struct gvt_vgpu *vgpu, uint32_t offset, uint8_t *buf,
 		uint32_t keep;
 
 		if (at >= GVT_GGTT_MMIO_OFFSET) {
-			/* The GGTT starts on a dword: hand it the rest. */
+			/* The GGTT starts on a dword: hand it the rest. The
+			 * GPU thread translates through it (status pages). */
+			pthread_mutex_lock(&vgpu->lock);
 			if (write) {
 				gvt_ggtt_write(vgpu, at - GVT_GGTT_MMIO_OFFSET,
 					       buf + done, len - done);
@@ -103,6 +124,7 @@ static void bar0_access(struct gvt_vgpu *vgpu, uint32_t offset, uint8_t *buf,
 					      buf + done, len - done);
 				vgpu->stats.ggtt_reads++;
 			}
+			pthread_mutex_unlock(&vgpu->lock);
 			return;
 		}
 		if (dword >= GVT_MMIO_SIZE) {

@@ -2,11 +2,21 @@
 /*
  * The register hot path, inlined into every entry point that reaches a
  * register: one attribute load, then plain storage or the handler.
+ *
+ * Handlers run under the vGPU's lock, because the GPU thread changes the
+ * state they act on (the execlist, interrupts). Plain registers need no
+ * lock: the GPU thread writes only registers that have a handler or that
+ * the guest cannot write, and a dword is read or written whole.
  */
 #ifndef GVT_MMIO_H
 #define GVT_MMIO_H
 
 #include "private.h"
+
+uint32_t gvt_mmio_read_locked(struct gvt_vgpu *vgpu, uint32_t offset,
+			      struct gvt_mmio_attr a);
+void gvt_mmio_write_locked(struct gvt_vgpu *vgpu, uint32_t offset,
+			   struct gvt_mmio_attr a, uint32_t value);
 
 static inline __attribute__((always_inline)) uint32_t
 mmio_read_dword(struct gvt_vgpu *vgpu, uint32_t offset)
@@ -16,7 +26,7 @@ mmio_read_dword(struct gvt_vgpu *vgpu, uint32_t offset)
 	/* In failsafe the registers are plain storage: no handler runs. */
 	if (likely(!(a.flags & F_RH)) || unlikely(vgpu->failsafe))
 		return vgpu->vreg[offset >> 2];
-	return vgpu->mmio_info[a.info].read(vgpu, offset);
+	return gvt_mmio_read_locked(vgpu, offset, a);
 }
 
 /* Store @value under the register's rules: read-only bits keep their
@@ -56,7 +66,7 @@ mmio_write_dword(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 		return;
 	}
 	if ((a.flags & F_WH) && likely(!vgpu->failsafe)) {
-		vgpu->mmio_info[a.info].write(vgpu, offset, value);
+		gvt_mmio_write_locked(vgpu, offset, a, value);
 		return;
 	}
 	mmio_store(vgpu, offset, a, value);

@@ -91,9 +91,11 @@ int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
 	}
 	if (vgpu->trace)
 		gvt_trace_note_memory(vgpu, gpa + len);
+	pthread_mutex_lock(&vgpu->lock);
 	p = gvt_page_track_find(vgpu, gpa / GVT_HV_PAGE_SIZE);
 	if (p)
 		((gvt_page_track_fn *)(uintptr_t)p->value)(vgpu, gpa, buf, len,
 							   (void *)(uintptr_t)p->aux);
+	pthread_mutex_unlock(&vgpu->lock);
 	return 0;
 }

@@ -44,6 +44,9 @@ struct gvt_platform_desc;
  *	translated by the GGTT: @len bytes at GM address @gm. Pages whose entry
  *	is not present read as zero and drop writes. Return: 0 or -EINVAL if
  *	the range is outside the GGTT.
+ * @host_bus: the bus address of @page, a 4 KiB page of libgvt's own memory
+ *	(shadow rings and batches), for a GGTT entry. The sim reads host memory
+ *	directly; a hardware backend would map the page through its IOMMU.
  * @engine_submit: start running on @engine the logical ring context whose
  *	image is at GGTT address @lrca (4 KiB aligned; page 0 is the per-process
  *	status page, page 1 the register state in the gen8-11 layout of
@@ -112,6 +115,7 @@ struct gvt_pgpu_ops {
 	void (*page_free)(void *pgpu, void *page);
 	int (*gm_access)(void *pgpu, uint64_t gm, void *buf, size_t len,
 			 bool write);
+	uint64_t (*host_bus)(void *pgpu, const void *page);
 	int (*engine_submit)(void *pgpu, unsigned int engine, uint64_t lrca);
 	void (*engine_poll)(void *pgpu, unsigned int engine, uint64_t budget_ns,
 			    struct gvt_pgpu_poll *out);

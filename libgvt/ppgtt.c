@@ -285,11 +285,48 @@ static int table_alloc(struct gvt_vgpu *vgpu, uint64_t **page, uint64_t *bus)
 	return *page ? 0 : -ENOMEM;
 }
 
+/*
+ * A shadow table the guest let go of may still be walked by an engine
+ * running one of the vGPU's workloads: it waits until the vGPU's engines
+ * are done (gvt_ppgtt_gpu_idle()). The fence pairs with the GPU thread's
+ * count before it starts an engine: either it sees the new entry, or we
+ * see its count.
+ */
 static void table_free(struct gvt_vgpu *vgpu, uint64_t *page)
 {
 	struct gvt_ctx *ctx = vgpu->ctx;
+	struct gvt_ppgtt_state *st = &vgpu->ppgtt;
 
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&vgpu->gpu_busy, __ATOMIC_SEQ_CST)) {
+		if (st->num_zombies == st->cap_zombies) {
+			size_t cap = st->cap_zombies ? 2 * st->cap_zombies : 64;
+			uint64_t **z = realloc(st->zombies, cap * sizeof(*z));
+
+			if (z) {
+				st->zombies = z;
+				st->cap_zombies = cap;
+			}
+		}
+		if (st->num_zombies < st->cap_zombies) {
+			st->zombies[st->num_zombies++] = page;
+			return;
+		}
+		/* No memory to wait with: leak it rather than let an engine
+		 * walk freed memory. */
+		gvt_vgpu_err(vgpu, "out of memory deferring a shadow table's release; leaking it");
+		return;
+	}
 	ctx->pgpu_ops->page_free(ctx->pgpu, page);
+}
+
+void gvt_ppgtt_gpu_idle(struct gvt_vgpu *vgpu)
+{
+	struct gvt_ppgtt_state *st = &vgpu->ppgtt;
+
+	while (st->num_zombies)
+		vgpu->ctx->pgpu_ops->page_free(vgpu->ctx->pgpu,
+					       st->zombies[--st->num_zombies]);
 }
 
 static void page_written(struct gvt_vgpu *vgpu, uint64_t gpa,
@@ -812,5 +849,7 @@ void gvt_ppgtt_fini(struct gvt_vgpu *vgpu)
 	for (unsigned int level = 0; level < 4; level++)
 		if (pp->scratch[level])
 			table_free(vgpu, pp->scratch[level]);
+	gvt_ppgtt_gpu_idle(vgpu);
+	free(pp->zombies);
 	memset(pp, 0, sizeof(*pp));
 }

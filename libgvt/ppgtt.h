@@ -88,6 +88,9 @@ struct gvt_ppgtt_state {
 	 * hole reaches another vGPU. */
 	uint64_t *scratch[4];
 	uint64_t scratch_bus[4];
+	uint64_t **zombies;	/* released tables an engine may still walk */
+	size_t num_zombies;
+	size_t cap_zombies;
 };
 
 int gvt_ppgtt_init(struct gvt_vgpu *vgpu);
@@ -122,5 +125,7 @@ int gvt_ppgtt_pin(struct gvt_vgpu *vgpu, const struct gvt_ppgtt_root *root,
 void gvt_ppgtt_unpin(struct gvt_vgpu *vgpu, struct gvt_ppgtt_mm *mm);
 /* Re-validate @mm's shadow against the guest's tables (see pin). */
 void gvt_ppgtt_revalidate(struct gvt_vgpu *vgpu, struct gvt_ppgtt_mm *mm);
+/* The vGPU's engines finished: free the tables released meanwhile. */
+void gvt_ppgtt_gpu_idle(struct gvt_vgpu *vgpu);
 
 #endif /* GVT_PPGTT_H */

@@ -14,12 +14,20 @@
 #include <gvt/gvt.h>
 
 #include "dma_cache.h"
+#include "gvt_limits.h"
+#include "execlist.h"
 #include "log.h"
 #include "page_track.h"
 #include "pgpu.h"
 #include "ppgtt.h"
 #include "platform.h"
 #include "regs.h"
+#include "sched_policy.h"
+#include "scheduler.h"
+#include "shadow_gm.h"
+
+struct gvt_cmd_shadow;
+struct gvt_workload;
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -32,9 +40,6 @@
 #define GVT_GGTT_ENTRY_SIZE	8u
 #define GVT_BAR4_SIZE		64u
 
-/* vGPU ids are 1..GVT_MAX_VGPUS; 0 stays free, as GVT-g keeps it for its
- * idle vGPU. */
-#define GVT_MAX_VGPUS 7
 
 /* One allocated extent of a graphics-memory region. */
 struct gvt_gm_extent {
@@ -71,6 +76,9 @@ struct gvt_ctx {
 	uint32_t fence_used;		/* bit i: physical fence i is taken */
 	struct gvt_vgpu *vgpus[GVT_MAX_VGPUS + 1];	/* by id; [0] unused */
 	unsigned int num_vgpus;
+
+	struct gvt_shadow_gm shadow_gm;	/* host GM for shadows (own lock) */
+	struct gvt_scheduler sched;	/* the GPU thread (own lock) */
 };
 
 /* Virtual PCI configuration space with per-byte write rules. */
@@ -103,12 +111,34 @@ struct gvt_irq_state {
 	bool intx;		/* INTA# asserted (the shim is told each change) */
 };
 
-/* Per-engine submission registers' state. */
+/* A vGPU's context image for one engine, in host GM (workload.c). */
+struct gvt_shadow_ctx {
+	uint8_t *image;		/* pages, host memory */
+	uint64_t gm;		/* where the GGTT maps them */
+	uint32_t pages;
+};
+
+/* Per-engine state of a vGPU. */
 struct gvt_engine_state {
+	/* Submission registers and the execlist: vGPU lock. */
 	uint32_t elsp_dwords[4];	/* ELSP writes, in the order written */
 	unsigned int elsp_count;	/* 0..3 dwords latched */
 	uint64_t elsp_desc[2];		/* last complete submission: element 0, 1 */
 	uint64_t elsp_submissions;	/* complete 4-dword ELSP writes */
+	struct gvt_execlist el;
+	struct gvt_cmd_shadow *spare[2];	/* arenas to reuse */
+	unsigned int num_spare;
+
+	/* Scheduling: the scheduler's lock. */
+	struct gvt_vgpu *vgpu;		/* back pointer for the run queue */
+	struct gvt_workload *queue;	/* head: running or next to run */
+	struct gvt_workload *queue_tail;
+	uint32_t queued;
+	struct gvt_sched_client client;
+	struct gvt_engine_stats stats;
+
+	/* The GPU thread's. */
+	struct gvt_shadow_ctx shadow_ctx;
 };
 
 struct gvt_pvinfo_state {
@@ -127,6 +157,11 @@ struct gvt_vgpu {
 	struct gvt_vgpu_stats stats;
 
 	struct gvt_ctx *ctx;
+	pthread_mutex_t lock;			/* emulated state vs the GPU thread */
+	unsigned int gpu_busy;			/* workloads on an engine (atomic) */
+	struct gvt_workload *done_head;		/* finished, not delivered: */
+	struct gvt_workload *done_tail;		/*   the scheduler's lock */
+	uint32_t done_count;
 	const struct gvt_type_desc *type;
 	unsigned int id;			/* 1..GVT_MAX_VGPUS */
 	const struct gvt_hv_ops *hv_ops;

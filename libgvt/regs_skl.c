@@ -1013,7 +1013,8 @@ static const struct gvt_reg skl_engine_regs[] = {
 	REG_H("RING_TIMESTAMP_UDW", 0x35c, 0x4, F_CMD_ACCESS, 0xffffffff,
 	      timestamp_mmio_read, NULL),
 	REG_RO("RING_CONTEXT_STATUS_BUF", 0x370, 0x30, 0, 0xffffffff),
-	REG("RING_CONTEXT_STATUS_PTR", 0x3a0, 0x4, F_MODE_MASK),
+	REG_H("RING_CONTEXT_STATUS_PTR", 0x3a0, 0x4, F_MODE_MASK, 0x0,
+	      NULL, csb_ptr_mmio_write),
 };
 
 const struct gvt_reg_table gvt_skl_reg_tables[GVT_SKL_NUM_REG_TABLES] = {

@@ -14,6 +14,20 @@
 #include "hv.h"
 #include "interrupt.h"
 #include "private.h"
+#include "workload.h"
+
+/* Recursive: a handler may reach a public entry point of its own vGPU. */
+static int init_lock(struct gvt_vgpu *vgpu)
+{
+	pthread_mutexattr_t attr;
+	int ret;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	ret = pthread_mutex_init(&vgpu->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return -ret;
+}
 
 int gvt_vgpu_misuse(const struct gvt_vgpu *vgpu, const char *fmt, ...)
 {
@@ -115,6 +129,8 @@ static void release_resources(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu)
  * last step of creation. */
 static void reset_state(struct gvt_vgpu *vgpu)
 {
+	/* Workloads first: they pin PPGTT shadows the reset frees. */
+	gvt_engines_reset(vgpu, (1u << vgpu->ctx->platform->num_engines) - 1);
 	gvt_ppgtt_reset(vgpu);
 	gvt_page_track_remove_all(vgpu);
 	gvt_ggtt_reset(vgpu);
@@ -176,6 +192,9 @@ int gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
 		ret = -ENOMEM;
 		goto out_free_vgpu;
 	}
+	ret = init_lock(vgpu);
+	if (ret)
+		goto out_free_vreg;
 
 	ret = claim_resources(ctx, vgpu, at);
 	if (ret)
@@ -186,6 +205,12 @@ int gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
 	ret = gvt_ppgtt_init(vgpu);
 	if (ret)
 		goto out_ggtt_fini;
+	ret = gvt_shadow_ctx_init(vgpu);
+	if (ret)
+		goto out_ppgtt_fini;
+	ret = gvt_sched_vgpu_add(vgpu);
+	if (ret)
+		goto out_ppgtt_fini;
 	reset_state(vgpu);
 
 	gvt_vgpu_info(vgpu, "created %s: aperture [0x%llx, 0x%llx), hidden [0x%llx, 0x%llx), fences %u-%u",
@@ -198,11 +223,15 @@ int gvt_vgpu_create_placed(struct gvt_ctx *ctx, const char *type_name,
 	*out = vgpu;
 	return 0;
 
+out_ppgtt_fini:
+	gvt_shadow_ctx_fini(vgpu);
+	gvt_ppgtt_fini(vgpu);
 out_ggtt_fini:
 	gvt_ggtt_fini(vgpu);
 	gvt_dma_cache_fini(vgpu);
 out_release:
 	release_resources(ctx, vgpu);
+	pthread_mutex_destroy(&vgpu->lock);
 out_free_vreg:
 	free(vgpu->vreg);
 out_free_vgpu:
@@ -217,6 +246,19 @@ void gvt_vgpu_destroy(struct gvt_vgpu *vgpu)
 	if (!vgpu)
 		return;
 	ctx = vgpu->ctx;
+	pthread_mutex_lock(&vgpu->lock);
+	gvt_sched_stop(vgpu, (1u << ctx->platform->num_engines) - 1);
+	pthread_mutex_unlock(&vgpu->lock);
+	gvt_sched_vgpu_remove(vgpu);
+	gvt_shadow_ctx_fini(vgpu);
+	for (unsigned int e = 0; e < GVT_NUM_ENGINES; e++) {
+		struct gvt_engine_state *es = &vgpu->engine[e];
+
+		while (es->num_spare) {
+			gvt_cmd_shadow_fini(es->spare[--es->num_spare]);
+			free(es->spare[es->num_spare]);
+		}
+	}
 	gvt_trace_fini(vgpu);
 	gvt_ppgtt_fini(vgpu);
 	gvt_page_track_remove_all(vgpu);
@@ -225,6 +267,7 @@ void gvt_vgpu_destroy(struct gvt_vgpu *vgpu)
 	gvt_fences_reset(vgpu);
 	gvt_vgpu_info(vgpu, "destroyed");
 	release_resources(ctx, vgpu);
+	pthread_mutex_destroy(&vgpu->lock);
 	free(vgpu->vreg);
 	free(vgpu);
 }
@@ -233,23 +276,21 @@ int gvt_vgpu_reset(struct gvt_vgpu *vgpu)
 {
 	if (!vgpu)
 		return -EINVAL;
+	pthread_mutex_lock(&vgpu->lock);
 	if (vgpu->trace)
 		gvt_trace_reset(vgpu);
 	reset_state(vgpu);
 	vgpu->stats.resets++;
+	pthread_mutex_unlock(&vgpu->lock);
 	gvt_vgpu_info(vgpu, "reset");
 	return 0;
 }
 
-/* Workloads submitted and not yet completed. Nothing executes them until
- * the execution stage arrives, so every complete ELSP submission counts. */
-static uint64_t pending_workloads(const struct gvt_vgpu *vgpu)
+/* Workloads submitted and not yet completed (queued, running or not yet
+ * delivered). */
+static uint64_t pending_workloads(struct gvt_vgpu *vgpu)
 {
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < vgpu->ctx->platform->num_engines; i++)
-		n += vgpu->engine[i].elsp_submissions;
-	return n;
+	return gvt_sched_pending(vgpu);
 }
 
 int gvt_vgpu_wait_idle(struct gvt_vgpu *vgpu, unsigned int timeout_ms)
@@ -311,6 +352,7 @@ int gvt_vgpu_get_info(struct gvt_vgpu *vgpu, struct gvt_vgpu_info *out)
 	out->failsafe = vgpu->failsafe;
 	snprintf(out->failsafe_reason, sizeof(out->failsafe_reason), "%s",
 		 vgpu->failsafe_reason);
+	out->weight = vgpu->engine[0].client.weight;
 	return 0;
 }
 
@@ -321,5 +363,31 @@ int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu, struct gvt_vgpu_stats *out)
 	if (!out)
 		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_get_stats: NULL out");
 	*out = vgpu->stats;
+	return 0;
+}
+
+int gvt_vgpu_get_engine_stats(struct gvt_vgpu *vgpu, unsigned int engine,
+			      struct gvt_engine_stats *out)
+{
+	if (!vgpu)
+		return -EINVAL;
+	if (!out || engine >= vgpu->ctx->platform->num_engines)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_get_engine_stats: %s",
+				       out ? "no such engine" : "NULL out");
+	gvt_sched_engine_stats(vgpu, engine, out);
+	return 0;
+}
+
+int gvt_vgpu_set_weight(struct gvt_vgpu *vgpu, unsigned int weight)
+{
+	if (!vgpu)
+		return -EINVAL;
+	if (weight < 1 || weight > 1000)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_set_weight: weight %u is not 1..1000",
+				       weight);
+	if (gvt_sched_vgpu_set_weight(vgpu, weight))
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_set_weight: weight %u refused",
+				       weight);
+	gvt_vgpu_info(vgpu, "weight %u", weight);
 	return 0;
 }

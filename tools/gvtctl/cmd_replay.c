@@ -11,16 +11,23 @@ int cmd_replay(struct gvtctl *g, int argc, char **argv)
 	bool verbose = false;
 	int first = 1;
 
-	if (argc > 1 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose"))) {
-		verbose = true;
-		first = 2;
+	bool until_submission = false;
+
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (!strcmp(argv[first], "-v") || !strcmp(argv[first], "--verbose"))
+			verbose = true;
+		else if (!strcmp(argv[first], "--until-submission"))
+			until_submission = true;
+		else
+			break;
 	}
 	if (argc <= first)
-		return gvtctl_usage(g, "replay [-v] FILE...");
+		return gvtctl_usage(g, "replay [-v] [--until-submission] FILE...");
 	if (g->json)
 		printf("{\"files\":[");
 	for (int i = first; i < argc; i++) {
-		struct replay_report rep = { .verbose = verbose };
+		struct replay_report rep = { .verbose = verbose,
+					     .until_submission = until_submission };
 		bool ok = replay_file(argv[i], &rep) == 0;
 
 		ok ? passed++ : failed++;
@@ -40,6 +47,9 @@ int cmd_replay(struct gvtctl *g, int argc, char **argv)
 		}
 		if (ok) {
 			printf("%s: passed (%u checks)\n", argv[i], rep.checks);
+			if (rep.stopped_at_submission)
+				printf("%s: stopped before the first submission, at line %u\n",
+				       argv[i], rep.lines);
 			continue;
 		}
 		for (unsigned int e = 0; e < rep.reported; e++)

@@ -255,6 +255,11 @@ static int cmd_access(struct replay *r, char **w, int n, enum space space,
 		       (unsigned long long)value, (unsigned long long)size);
 		return -EINVAL;
 	}
+	if (r->rep->until_submission && space == BAR0 && write &&
+	    (off & 0xfff) == 0x230 && off < 0x200000) {
+		r->rep->stopped_at_submission = true;
+		return 1;
+	}
 	if (space == CFG && off > UINT32_MAX) {
 		report(r, "config offset 0x%llx is out of range", (unsigned long long)off);
 		return -EINVAL;
@@ -581,7 +586,7 @@ static int replay_source(struct line_source *src, struct replay_report *rep)
 			report(&r, "%s", why);
 			break;
 		}
-		if (run_line(&r, line))
+		if (run_line(&r, line) || rep->stopped_at_submission)
 			break;
 	}
 	if (!r.header_seen && !rep->failures) {

@@ -24,6 +24,12 @@ struct replay_report {
 	struct replay_error error[REPLAY_MAX_REPORTED];
 	bool verbose;			/* print libgvt's log on stderr */
 	unsigned int idle_timeout_ms;	/* for idle lines; 0: the default */
+	/* Stop, as passed, at the first ELSP write: traces do not carry the
+	 * guest memory a workload reads, nor when the GPU completed it, so
+	 * what follows a submission in a live recording cannot be replayed
+	 * exactly. */
+	bool until_submission;
+	bool stopped_at_submission;	/* out: it did */
 };
 
 /* Run a trace held in memory. Returns 0 if it passed. */

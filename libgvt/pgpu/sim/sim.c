@@ -132,6 +132,12 @@ static void *sim_page_alloc(void *pgpu, uint64_t *bus)
 	return page;
 }
 
+static uint64_t sim_host_bus(void *pgpu, const void *page)
+{
+	(void)pgpu;
+	return (uintptr_t)page;
+}
+
 static void sim_page_free(void *pgpu, void *page)
 {
 	(void)pgpu;
@@ -185,6 +191,7 @@ const struct gvt_pgpu_ops gvt_sim_pgpu_ops = {
 	.scratch_addr = sim_scratch_addr,
 	.page_alloc = sim_page_alloc,
 	.page_free = sim_page_free,
+	.host_bus = sim_host_bus,
 	.gm_access = sim_gm_access,
 	.engine_submit = sim_engine_submit,
 	.engine_poll = sim_engine_poll,
