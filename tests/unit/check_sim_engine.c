@@ -683,7 +683,8 @@ static void check_dst(int tiling, unsigned int cpp, uint32_t dx, uint32_t dy,
 
 static const unsigned int cpps[3] = { 1, 2, 4 };
 
-/* _i: fast copy (bit 5), source tiling, destination tiling, depth. */
+/* _i: XY_SRC_COPY_BLT (0-26) or XY_FAST_COPY_BLT (27-53), then source
+ * tiling, destination tiling and depth, 3 each. */
 START_TEST(test_sim_engine_blit_copy)
 {
 	bool fast = _i >= 27;
@@ -692,8 +693,7 @@ START_TEST(test_sim_engine_blit_copy)
 	uint32_t w = 37, h = 40, dx = 3, dy = 5, sx = 7, sy = 9;
 	uint32_t spitch = st == LIN ? PITCH : PITCH / 4;
 	uint32_t dpitch = dt == LIN ? PITCH : PITCH / 4;
-	uint32_t depth = fast ? (cpp == 1 ? 0 : cpp == 2 ? 1 : 3) :
-				(cpp == 1 ? 0 : cpp == 2 ? 1 : 3);
+	uint32_t depth = cpp == 1 ? 0 : cpp == 2 ? 1 : 3;	/* both encode so */
 	uint32_t dw0, dw1;
 	struct gvt_pgpu_poll p;
 

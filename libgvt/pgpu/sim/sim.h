@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * pgpu/sim: a software Gen9 GPU. This stage models what a mediator needs
- * before any work runs: the register file and its power-on state, the GGTT
- * and memory access through it, and the scratch page.
+ * pgpu/sim: a software Gen9 GPU: the register file and its power-on state,
+ * the GGTT and memory access through it, the scratch page, and engines that
+ * run contexts (sim_engine.c, with the blitter in sim_blt.c).
  */
 #ifndef GVT_SIM_H
 #define GVT_SIM_H

@@ -331,9 +331,10 @@ static bool reg_ok(struct sim_engine *e, uint32_t offset)
 static uint32_t reg_read(struct sim_engine *e, uint32_t offset)
 {
 	struct sim_gpu *sim = e->sim;
-	uint32_t rel = offset - e->base;
+	uint32_t rel;
 
 	offset &= GVT_MMIO_SIZE - 4;
+	rel = offset - e->base;
 	if (offset >= e->base && rel < 0x1000) {
 		switch (rel) {
 		case CS_TIMESTAMP:
