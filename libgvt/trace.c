@@ -38,9 +38,11 @@ static void trace_failed(struct gvt_vgpu *vgpu)
 {
 	gvt_vgpu_err(vgpu, "trace: write failed (%s); recording stopped",
 		     strerror(errno));
+	pthread_mutex_lock(&vgpu->lock);
 	fclose(vgpu->trace->file);
 	free(vgpu->trace);
 	vgpu->trace = NULL;
+	pthread_mutex_unlock(&vgpu->lock);
 }
 
 /*
@@ -52,13 +54,15 @@ static void trace_failed(struct gvt_vgpu *vgpu)
 static void flush_pending(struct gvt_vgpu *vgpu)
 {
 	struct gvt_trace_rec *t = vgpu->trace;
+	/* The GPU thread counts MSIs it sends while the vGPU's thread writes
+	 * lines. */
+	uint32_t msis = __atomic_exchange_n(&t->msis, 0, __ATOMIC_RELAXED);
 
-	if (t->msis) {
-		if (fprintf(t->file, "msi %u %u\n", TRACE_ID, t->msis) < 0) {
+	if (msis) {
+		if (fprintf(t->file, "msi %u %u\n", TRACE_ID, msis) < 0) {
 			trace_failed(vgpu);
 			return;
 		}
-		t->msis = 0;
 	}
 	if (t->intx >= 0) {
 		if (fprintf(t->file, "intx %u %d\n", TRACE_ID, t->intx) < 0) {
@@ -158,7 +162,9 @@ int gvt_vgpu_trace_start(struct gvt_vgpu *vgpu, const char *path)
 		free(t);
 		return err ? err : -EIO;
 	}
+	pthread_mutex_lock(&vgpu->lock);
 	vgpu->trace = t;
+	pthread_mutex_unlock(&vgpu->lock);
 	gvt_vgpu_info(vgpu, "trace: recording to %s", path);
 	return 0;
 }
@@ -196,8 +202,11 @@ int gvt_vgpu_trace_stop(struct gvt_vgpu *vgpu)
 		ret = -errno;
 		gvt_vgpu_err(vgpu, "trace: closing failed: %s", strerror(errno));
 	}
+	/* The GPU thread looks at it under the vGPU's lock. */
+	pthread_mutex_lock(&vgpu->lock);
 	free(vgpu->trace);
 	vgpu->trace = NULL;
+	pthread_mutex_unlock(&vgpu->lock);
 	gvt_vgpu_info(vgpu, "trace: stopped");
 	return ret;
 }
@@ -245,7 +254,7 @@ void gvt_trace_memory_write(struct gvt_vgpu *vgpu, uint64_t gpa,
 
 void gvt_trace_msi(struct gvt_vgpu *vgpu)
 {
-	vgpu->trace->msis++;
+	__atomic_add_fetch(&vgpu->trace->msis, 1, __ATOMIC_RELAXED);
 }
 
 /* The level after the access; replay compares levels, not edges. */

@@ -332,15 +332,22 @@ int gvt_workload_prepare(struct gvt_workload *w)
 		gvt_shadow_gm_map(ctx, w->gm[l], sh->arena[l].base, pages);
 	}
 
-	/* Every batch start now names the copy, in the GGTT: the copies are
-	 * what the scanner checked, and the guest cannot write them. */
+	/*
+	 * Privileged (GGTT) batches run from their copies: the copies are
+	 * what the scanner checked, and the guest cannot write them. PPGTT
+	 * batches run in place, as GVT-g runs them: they are non-privileged,
+	 * so the GPU confines them to the context's PPGTT (the vGPU's own
+	 * memory, through its shadow) and drops their privileged register
+	 * writes; and their commands address memory through the PPGTT, which
+	 * a copy in the GGTT would not.
+	 */
 	for (unsigned int i = 0; i < sh->num_bufs; i++) {
 		const struct gvt_cmd_buffer *b = &sh->bufs[i];
 		const struct gvt_cmd_buffer *p;
 		uint64_t gm;
 		uint32_t *cmd;
 
-		if (b->parent < 0)
+		if (b->parent < 0 || b->ppgtt)
 			continue;
 		p = &sh->bufs[b->parent];
 		gm = w->gm[b->level] +

@@ -25,7 +25,10 @@
  * except for replacing the log sink (see gvt_ctx_set_log()).
  * Calls on one struct gvt_vgpu must be serialised by the caller (one device
  * model thread per vGPU, as a vfio-user server or a Xen ioreq loop has);
- * different vGPUs may be driven concurrently.
+ * different vGPUs may be driven concurrently. Each context also runs a
+ * thread of its own, the GPU thread, which executes workloads and delivers
+ * their completion: the log sink and the hv ops named in gvt_hv.h may be
+ * called from it.
  */
 #ifndef GVT_GVT_H
 #define GVT_GVT_H

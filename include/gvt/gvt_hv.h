@@ -5,9 +5,12 @@
  * between hypervisors; everything else lives in the hypervisor-neutral core.
  *
  * Every op takes the shim's opaque handle first, the one passed to
- * gvt_vgpu_create(). Ops return 0 or a negative errno. libgvt calls them with
- * the vGPU's caller-serialised context (see gvt.h, "Threading"), never from a
- * thread of its own.
+ * gvt_vgpu_create(). Ops return 0 or a negative errno. libgvt calls most of
+ * them from the vGPU's caller-serialised context (see gvt.h, "Threading").
+ * Three are also called from libgvt's own GPU thread, when a workload
+ * completes: @read_gpa, @write_gpa (the guest's context image and status
+ * page) and @inject_msi. A shim must allow those from any thread; the
+ * GPU thread calls them for one vGPU at a time, under that vGPU's lock.
  */
 #ifndef GVT_GVT_HV_H
 #define GVT_GVT_HV_H

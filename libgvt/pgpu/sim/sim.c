@@ -36,6 +36,7 @@ static int sim_create(struct gvt_ctx *ctx, const struct gvt_platform_desc *platf
 	if (!sim)
 		return -ENOMEM;
 	sim->platform = platform;
+	sim->nonpriv_reg_ok = ctx->cmd_reg_ok;
 	sim->ggtt_entries = (uint32_t)(platform->ggtt_size / GVT_GTT_PAGE_SIZE);
 	sim->golden = calloc(GVT_MMIO_SIZE / 4, sizeof(uint32_t));
 	sim->regs = malloc(GVT_MMIO_SIZE);

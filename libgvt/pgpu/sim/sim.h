@@ -104,6 +104,8 @@ struct sim_gpu {
 	uint8_t *scratch;	/* the page unmapped entries point at */
 	struct timespec born;	/* timestamp counters count from here */
 	struct sim_engine engines[GVT_NUM_ENGINES];
+	/* Registers a non-privileged batch may write: bit per dword. */
+	const uint64_t *nonpriv_reg_ok;
 };
 
 /* Engine timestamp ticks since the GPU was created. */

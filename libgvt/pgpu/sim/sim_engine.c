@@ -416,6 +416,28 @@ static uint64_t hws_addr(struct sim_engine *e, uint32_t offset)
 	return (reg_read(e, e->base + RING_HWS_PGA) & ~0xfffu) + (offset & 0xffc);
 }
 
+/*
+ * A non-privileged (PPGTT) batch, as on hardware: its commands' "use the
+ * GGTT" bits are ignored, so every address goes through the context's
+ * PPGTT, and a register write outside what non-privileged batches may
+ * write is dropped. The mediator relies on this: it runs a guest's PPGTT
+ * batches in place, as GVT-g does.
+ */
+static bool use_ggtt(const struct sim_engine *e, bool ggtt_bit)
+{
+	return ggtt_bit && !e->cmd_ppgtt;
+}
+
+static bool nonpriv_denied(const struct sim_engine *e, uint32_t off)
+{
+	const uint64_t *ok = e->sim->nonpriv_reg_ok;
+	uint32_t dw = off >> 2;
+
+	if (!e->cmd_ppgtt)
+		return false;
+	return !ok || !(ok[dw / 64] >> (dw % 64) & 1);
+}
+
 static int exec_lri(struct sim_engine *e, const uint32_t *dw, uint32_t len)
 {
 	uint32_t disable = (dw[0] >> 8) & 0xf;	/* byte write disables */
@@ -432,6 +454,8 @@ static int exec_lri(struct sim_engine *e, const uint32_t *dw, uint32_t len)
 
 		if (!reg_ok(e, off))
 			return -EFAULT;
+		if (nonpriv_denied(e, off))
+			continue;
 		reg_write(e, off, (reg_read(e, off) & keep) | (dw[i + 1] & ~keep));
 	}
 	return 0;
@@ -518,7 +542,7 @@ bad_operand:
 /* MI_SEMAPHORE_WAIT in polling mode: 1 when the wait is over. */
 static int exec_semaphore(struct sim_engine *e, const uint32_t *dw)
 {
-	bool ggtt = dw[0] & (1u << 22);
+	bool ggtt = use_ggtt(e, dw[0] & (1u << 22));
 	uint32_t sad, sdd = dw[1];
 	bool ok;
 
@@ -548,6 +572,7 @@ static int post_sync(struct sim_engine *e, uint32_t op, bool ggtt, bool index,
 {
 	if (!op)
 		return 0;
+	ggtt = use_ggtt(e, ggtt);
 	if (index) {
 		addr = hws_addr(e, (uint32_t)addr);
 		ggtt = true;
@@ -564,7 +589,8 @@ static int exec_bb_start(struct sim_engine *e, const uint32_t *dw)
 {
 	struct sim_bb bb = {
 		.addr = addr48(dw[1], dw[2], 2),
-		.ppgtt = dw[0] & (1u << 8),
+		/* What a non-privileged batch starts stays non-privileged. */
+		.ppgtt = (dw[0] & (1u << 8)) || e->cmd_ppgtt,
 		.active = true,
 	};
 	bool second = dw[0] & (1u << 22);
@@ -601,7 +627,7 @@ static void bb_end(struct sim_engine *e, bool all)
 
 static int exec_mi(struct sim_engine *e, const uint32_t *dw, uint32_t len)
 {
-	bool ggtt = dw[0] & (1u << 22);
+	bool ggtt = use_ggtt(e, dw[0] & (1u << 22));
 	uint32_t v;
 	int r;
 
@@ -656,16 +682,19 @@ static int exec_mi(struct sim_engine *e, const uint32_t *dw, uint32_t len)
 		if (!reg_ok(e, dw[1] & 0x7ffffc) ||
 		    mem_read32(e, !ggtt, addr48(dw[2], dw[3], 2), &v))
 			return STEP_HANG;
-		reg_write(e, dw[1] & 0x7ffffc, v);
+		if (!nonpriv_denied(e, dw[1] & 0x7ffffc))
+			reg_write(e, dw[1] & 0x7ffffc, v);
 		return STEP_NEXT;
 	case 0x2a:	/* MI_LOAD_REGISTER_REG */
 		if (!reg_ok(e, dw[1] & 0x7ffffc) || !reg_ok(e, dw[2] & 0x7ffffc))
 			return STEP_HANG;
-		reg_write(e, dw[2] & 0x7ffffc, reg_read(e, dw[1] & 0x7ffffc));
+		if (!nonpriv_denied(e, dw[2] & 0x7ffffc))
+			reg_write(e, dw[2] & 0x7ffffc, reg_read(e, dw[1] & 0x7ffffc));
 		return STEP_NEXT;
 	case 0x2e:	/* MI_COPY_MEM_MEM: bit 22 source GGTT, 21 dest GGTT */
 		if (mem_read32(e, !ggtt, addr48(dw[3], dw[4], 2), &v) ||
-		    mem_write32(e, !(dw[0] & (1u << 21)), addr48(dw[1], dw[2], 2), v))
+		    mem_write32(e, !use_ggtt(e, dw[0] & (1u << 21)),
+				addr48(dw[1], dw[2], 2), v))
 			return STEP_HANG;
 		return STEP_NEXT;
 	case 0x31:	/* MI_BATCH_BUFFER_START */
