@@ -382,6 +382,8 @@ static void req_destroy(struct gvt_ctl *ctl, char **w, int n,
 	jb_append(b, "}", 1);
 }
 
+static void show_engines(struct gvt_jbuf *b, struct gvt_vgpu *vgpu);
+
 static void req_show(struct gvt_ctl *ctl, char **w, int n,
 		     struct gvt_jbuf *b)
 {
@@ -448,7 +450,74 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	jb_u64(b, "intx_failed", s.intx_failed);
 	jb_u64(b, "guest_errors", s.guest_errors);
 	jb_u64(b, "resets", s.resets);
-	jb_append(b, "}}", 2);
+	jb_append(b, "}", 1);
+	show_engines(b, vgpu);
+	jb_append(b, "}", 1);
+}
+
+/* Weight and per-engine scheduling counters, for gvtctl show and top. */
+static void show_engines(struct gvt_jbuf *b, struct gvt_vgpu *vgpu)
+{
+	struct gvt_vgpu_info info;
+
+	if (!gvt_vgpu_get_info(vgpu, &info))
+		jb_u64(b, "weight", info.weight);
+	jb_key(b, "engines");
+	jb_append(b, "[", 1);
+	for (unsigned int e = 0; e < GVT_ENGINES_MAX; e++) {
+		struct gvt_engine_stats es;
+
+		if (gvt_vgpu_get_engine_stats(vgpu, e, &es))
+			break;
+		jb_elem(b);
+		jb_append(b, "{", 1);
+		jb_kstr(b, "name", es.name);
+		jb_u64(b, "submitted", es.submitted);
+		jb_u64(b, "completed", es.completed);
+		jb_u64(b, "refused", es.refused);
+		jb_u64(b, "hung", es.hung);
+		jb_u64(b, "preempted", es.preempted);
+		jb_u64(b, "queued", es.queued);
+		jb_u64(b, "busy_ns", es.busy_ns);
+		jb_u64(b, "switches_in", es.switches_in);
+		jb_u64(b, "wait_max_ns", es.wait_max_ns);
+		jb_u64(b, "latency_sum_ns", es.latency_sum_ns);
+		jb_u64(b, "latency_max_ns", es.latency_max_ns);
+		jb_key(b, "latency_hist");
+		jb_append(b, "[", 1);
+		for (unsigned int i = 0; i < GVT_LATENCY_BUCKETS; i++) {
+			jb_elem(b);
+			jb_printf(b, "%llu", (unsigned long long)es.latency_hist[i]);
+		}
+		jb_append(b, "]}", 2);
+	}
+	jb_append(b, "]", 1);
+}
+
+static void req_weight(struct gvt_ctl *ctl, char **w, int n,
+		       struct gvt_jbuf *b)
+{
+	struct gvt_vgpu *vgpu;
+	uint64_t weight;
+	int ret;
+
+	if (n != 3 || !parse_u64(w[2], &weight)) {
+		reply_error(b, EINVAL, "usage: weight ID WEIGHT");
+		return;
+	}
+	vgpu = find_vgpu(ctl, w[1], b);
+	if (!vgpu)
+		return;
+	ret = weight > 1000 ? -EINVAL : gvt_vgpu_set_weight(vgpu, (unsigned int)weight);
+	if (ret) {
+		reply_error(b, -ret, "weight %llu refused: 1 .. 1000",
+			    (unsigned long long)weight);
+		return;
+	}
+	begin_ok(b);
+	vgpu_summary(b, vgpu);
+	jb_u64(b, "weight", weight);
+	jb_append(b, "}", 1);
 }
 
 /* A register's name, with the dword's place inside a wider row. */
@@ -630,6 +699,7 @@ static const struct {
 	{ "regs", req_regs },
 	{ "gtt", req_gtt },
 	{ "trace", req_trace },
+	{ "weight", req_weight },
 };
 
 void gvt_ctl_handle_line(struct gvt_ctl *ctl, const char *line,

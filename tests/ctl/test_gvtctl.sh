@@ -55,6 +55,14 @@ expect show-ppgtt 0 'ppgtt: +4 shadow tables \(write-protected\), 4 built' -- sh
 expect show-dma 0 'dma: +16 guest frames mapped for 32 entries' -- show 1
 expect show-json 0 '"msi_enabled":true' -- --json show 1
 expect show-missing 1 'no vGPU 7' -- show 7
+expect show-engines 0 '"engines":\[\{"name":"rcs","submitted":0,' -- --json show 1
+expect weight 0 '^vgpu1 weight 8$' -- weight 1 8
+expect weight-shown 0 '"weight":8,' -- --json show 1
+expect weight-range 1 'weight 0 refused' -- weight 1 0
+expect weight-usage 2 'usage: gvtctl weight ID WEIGHT' -- weight 1
+expect top-once 0 '^vgpu1 +GVTg_V5_4 +8 +rcs +0\.0% +0\.0 +0 ' -- top --once --interval 0.2
+expect top-engines 0 '^ +vecs ' -- top --once --interval 0.2
+expect top-json 0 '^\{"interval_s":[0-9.]+,"vgpus":\[\{"id":1,"type":"GVTg_V5_4","weight":8,"engines":\[\{"name":"rcs","busy_pct":0\.0,' -- --json top --once --interval 0.2
 expect show-usage 2 'usage: gvtctl show ID' -- show
 expect regs-one 0 '^0x044200  0x80000000 GEN8_MASTER_IRQ$' -- regs 1 0x44200
 expect regs-range 0 '^0x04430c  0x00000101 GEN8_GT_IER\(0\)$' -- regs 1 0x44300-0x4430c

@@ -109,12 +109,17 @@ static int mock_inject_msi(void *hv, uint64_t addr, uint32_t data)
 {
 	struct mock_hv *m = hv;
 	int err = injected(m, MOCK_INJECT_MSI);
+	unsigned int n;
 
 	if (err)
 		return err;
-	if (m->num_msi < MOCK_MSI_LOG)
-		m->msi[m->num_msi] = (struct mock_msi){ addr, data };
-	m->num_msi++;
+	/* MSIs come from libgvt's GPU thread while the guest's thread reads
+	 * the counter: take a slot atomically. */
+	n = atomic_fetch_add(&m->num_msi, 1);
+	if (n < MOCK_MSI_LOG)
+		m->msi[n] = (struct mock_msi){ addr, data };
+	if (m->msi_fn)
+		m->msi_fn(m->msi_opaque, addr, data);
 	return 0;
 }
 
@@ -241,6 +246,12 @@ void mock_hv_fail(struct mock_hv *m, enum mock_op op, unsigned int after,
 		  unsigned int count, int err)
 {
 	m->fault[op] = (struct mock_fault){ after, count, err };
+}
+
+void mock_hv_set_msi_hook(struct mock_hv *m, mock_msi_fn *fn, void *opaque)
+{
+	m->msi_fn = fn;
+	m->msi_opaque = opaque;
 }
 
 uint64_t mock_hv_bus_addr(const struct mock_hv *m, uint64_t gfn)

@@ -6,6 +6,7 @@
 #ifndef GVT_MOCK_HV_H
 #define GVT_MOCK_HV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,6 +37,13 @@ struct mock_track_call {
 	bool enable;
 };
 
+/*
+ * Called after an MSI is recorded, from whichever thread libgvt injects it
+ * on (the GPU thread, for completions): a guest driver waits on it as a
+ * vCPU waits for its interrupt. It must not call back into libgvt.
+ */
+typedef void mock_msi_fn(void *opaque, uint64_t addr, uint32_t data);
+
 struct mock_fault {
 	unsigned int after;	/* let this many calls succeed first */
 	unsigned int count;	/* then fail this many (UINT_MAX: forever) */
@@ -49,12 +57,14 @@ struct mock_hv {
 	uint64_t ram_size;
 	uint32_t *map_refs;		/* live dma mappings per guest page */
 
-	uint64_t calls[MOCK_NUM_OPS];	/* every call, failed or not */
+	_Atomic uint64_t calls[MOCK_NUM_OPS];	/* every call, failed or not */
 	uint64_t maps_live;		/* dma_map minus dma_unmap */
 	uint64_t bad_unmaps;		/* unmaps of something not mapped */
 
 	struct mock_msi msi[MOCK_MSI_LOG];	/* the first MOCK_MSI_LOG MSIs */
-	unsigned int num_msi;			/* all MSIs delivered */
+	_Atomic unsigned int num_msi;		/* all MSIs delivered */
+	mock_msi_fn *msi_fn;			/* set before the vGPU runs */
+	void *msi_opaque;
 
 	bool intx;			/* the INTx line's level */
 	unsigned int intx_changes;	/* set_intx calls that changed it */
@@ -78,6 +88,10 @@ void mock_hv_destroy(struct mock_hv *mock);
 /* Make @op fail with @err after @after more successful calls, @count times. */
 void mock_hv_fail(struct mock_hv *mock, enum mock_op op, unsigned int after,
 		  unsigned int count, int err);
+
+/* Call @fn(@opaque, addr, data) on every MSI delivered; NULL removes it.
+ * Set it while no MSI can arrive (before the guest enables MSI). */
+void mock_hv_set_msi_hook(struct mock_hv *mock, mock_msi_fn *fn, void *opaque);
 
 /* The bus address dma_map hands out for guest frame @gfn. */
 uint64_t mock_hv_bus_addr(const struct mock_hv *mock, uint64_t gfn);

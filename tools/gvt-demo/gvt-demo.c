@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * gvt-demo: the main job on the sim GPU. For each aperture size a Skylake
- * GT2 can have, it lists the vGPU types and what is available, then
- * creates vGPUs of every type until admission refuses, and shows what each
- * vGPU got and what its guest sees (PCI identity, PVINFO ballooning).
+ * gvt-demo: the main job on the sim GPU. By default it lists the vGPU
+ * types, then starts vGPUs of mixed types and runs verified work on each
+ * from a guest driver of its own (run.c). --admission shows instead, for
+ * each aperture size, how many vGPUs of every type fit and what each got
+ * and what its guest sees; --serve keeps a GPU for gvtctl.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 
 #include <gvt/gvt.h>
 
+#include "demo.h"
 #include "guest_ppgtt.h"
 #include "mock_hv.h"
 
@@ -23,9 +25,9 @@
 #define GUEST_RAM (64u << 20)
 #define MAX_VGPUS 8
 
-static int verbosity = GVT_LOG_WARNING;
+int demo_verbosity = GVT_LOG_WARNING;
 
-static void log_to_stderr(void *opaque, int level, const char *msg)
+void demo_log(void *opaque, int level, const char *msg)
 {
 	(void)opaque;
 	fprintf(stderr, "libgvt[%d]: %s\n", level, msg);
@@ -120,14 +122,37 @@ static int fill_with(struct gvt_ctx *ctx, const char *type)
 	return ret ? ret : n;
 }
 
+/* The short first section of the default run: what a 1024 MiB GPU offers. */
+static int print_types_1024(void)
+{
+	struct gvt_ctx_params params = {
+		.platform = GVT_PLATFORM_SKL,
+		.backend = GVT_BACKEND_SIM,
+		.aperture_mib = 1024,
+		.log_fn = demo_log,
+		.log_level = demo_verbosity,
+	};
+	struct gvt_ctx *ctx;
+	int ret = gvt_ctx_create(&params, &ctx);
+
+	if (ret) {
+		fprintf(stderr, "gvt-demo: cannot create the GPU: %s\n", strerror(-ret));
+		return ret;
+	}
+	printf("\nvGPU types of a Skylake GT2 with a 1024 MiB aperture (--admission: what fits):\n");
+	print_types(ctx);
+	gvt_ctx_destroy(ctx);
+	return 0;
+}
+
 static int demo_aperture(uint32_t aperture_mib)
 {
 	struct gvt_ctx_params params = {
 		.platform = GVT_PLATFORM_SKL,
 		.backend = GVT_BACKEND_SIM,
 		.aperture_mib = aperture_mib,
-		.log_fn = log_to_stderr,
-		.log_level = verbosity,
+		.log_fn = demo_log,
+		.log_level = demo_verbosity,
 	};
 	struct gvt_ctx *ctx;
 	int ret = gvt_ctx_create(&params, &ctx);
@@ -269,8 +294,8 @@ static int serve(const char *path)
 		.platform = GVT_PLATFORM_SKL,
 		.backend = GVT_BACKEND_SIM,
 		.aperture_mib = 1024,
-		.log_fn = log_to_stderr,
-		.log_level = verbosity,
+		.log_fn = demo_log,
+		.log_level = demo_verbosity,
 	};
 	struct gvt_ctl_params cp = { .ops = &ops };
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -335,25 +360,67 @@ static void print_host_gpus(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gvt-demo [-a 256|512|1024] [-v]\n"
+	fprintf(f, "usage: gvt-demo [--seconds N] [--vgpus N|TYPE,TYPE...] [-v]\n"
+		   "       gvt-demo --admission [-a 256|512|1024] [-v]\n"
 		   "       gvt-demo --serve [SOCKET] [-v]\n"
-		   "  -a MiB          only this aperture size (default: all three)\n"
+		   "  --seconds N     run the guests' workloads this long (default 3)\n"
+		   "  --vgpus N       start N vGPUs of mixed types (default: one of each\n"
+		   "                  type that fits); or name the types, comma-separated\n"
+		   "  --admission     show how many vGPUs of each type fit, per aperture\n"
+		   "  -a MiB          with --admission: only this aperture size\n"
 		   "  --serve [PATH]  keep a GPU running and serve gvtctl on PATH\n"
 		   "                  (default $XDG_RUNTIME_DIR/gvt/gvt.sock or /run/gvt/gvt.sock)\n"
 		   "  -v              show libgvt's info messages (twice: debug)\n");
+}
+
+/* --vgpus: a count, or a list of type names. */
+static int parse_vgpus(char *arg, struct demo_run_opts *o)
+{
+	char *end, *save = NULL;
+	unsigned long n = strtoul(arg, &end, 10);
+
+	if (*arg && !*end) {
+		if (!n || n > DEMO_MAX_VGPUS)
+			return -EINVAL;
+		o->count = (unsigned int)n;
+		return 0;
+	}
+	for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (o->ntypes == DEMO_MAX_VGPUS)
+			return -EINVAL;
+		o->types[o->ntypes++] = t;
+	}
+	return o->ntypes ? 0 : -EINVAL;
+}
+
+static int admission(uint32_t only)
+{
+	static const uint32_t apertures[] = { 256, 512, 1024 };
+	int ret = 0;
+
+	for (unsigned int i = 0; i < 3 && !ret; i++)
+		if (!only || only == apertures[i])
+			ret = demo_aperture(apertures[i]);
+	if (only && only != 256 && only != 512 && only != 1024)
+		ret = demo_aperture(only); /* let libgvt explain the refusal */
+	return ret ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "serve", optional_argument, NULL, 's' },
+		{ "admission", no_argument, NULL, 'A' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "vgpus", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const uint32_t apertures[] = { 256, 512, 1024 };
+	struct demo_run_opts run = { .seconds = 3 };
 	const char *socket_path = NULL;
-	bool serving = false;
+	bool serving = false, overview = false;
 	uint32_t only = 0;
+	char *end;
 	int opt, ret = 0;
 
 	while ((opt = getopt_long(argc, argv, "a:vh", longopts, NULL)) != -1) {
@@ -364,11 +431,30 @@ int main(int argc, char **argv)
 			if (!socket_path && optind < argc && argv[optind][0] != '-')
 				socket_path = argv[optind++];
 			break;
+		case 'A':
+			overview = true;
+			break;
 		case 'a':
+			overview = true;
 			only = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
+		case 'S':
+			run.seconds = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !run.seconds || run.seconds > 86400) {
+				fprintf(stderr, "gvt-demo: --seconds wants 1 .. 86400\n");
+				return 2;
+			}
+			break;
+		case 'n':
+			if (parse_vgpus(optarg, &run)) {
+				fprintf(stderr, "gvt-demo: --vgpus wants 1 .. %d or up to %d type names\n",
+					DEMO_MAX_VGPUS, DEMO_MAX_VGPUS);
+				return 2;
+			}
+			break;
 		case 'v':
-			verbosity = verbosity == GVT_LOG_WARNING ? GVT_LOG_INFO : GVT_LOG_DEBUG;
+			demo_verbosity = demo_verbosity == GVT_LOG_WARNING ?
+					 GVT_LOG_INFO : GVT_LOG_DEBUG;
 			break;
 		case 'h':
 			usage(stdout);
@@ -384,14 +470,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gvt-demo: cannot serve: %s\n", strerror(-ret));
 		return ret ? 1 : 0;
 	}
-	printf("libgvt %s: vGPUs of every type on a software Skylake GT2\n",
-	       gvt_version());
+	printf("libgvt %s: vGPUs sharing a software Skylake GT2\n", gvt_version());
 	print_host_gpus();
-	for (unsigned int i = 0; i < 3 && !ret; i++)
-		if (!only || only == apertures[i])
-			ret = demo_aperture(apertures[i]);
-	if (only && only != 256 && only != 512 && only != 1024) {
-		ret = demo_aperture(only); /* let libgvt explain the refusal */
-	}
-	return ret ? 1 : 0;
+	if (overview)
+		return admission(only);
+	ret = print_types_1024();
+	return ret ? 1 : demo_run(&run);
 }

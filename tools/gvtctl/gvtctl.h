@@ -33,6 +33,8 @@ gvtctl_cmd_fn cmd_show;
 gvtctl_cmd_fn cmd_regs;
 gvtctl_cmd_fn cmd_gtt;
 gvtctl_cmd_fn cmd_trace;
+gvtctl_cmd_fn cmd_top;
+gvtctl_cmd_fn cmd_weight;
 gvtctl_cmd_fn cmd_doctor;
 gvtctl_cmd_fn cmd_decode;
 gvtctl_cmd_fn cmd_audit;
