@@ -227,7 +227,6 @@ struct engine {
 	bool ran;			/* the context ran once */
 	unsigned int csb_head;		/* last CSB entry read */
 	uint64_t ctx_irqs;		/* context-switch IIR bits seen */
-	uint64_t csb_checked_irqs;	/* ctx_irqs when the CSB last moved */
 	struct guestdrv_stats st;	/* __atomic access: read elsewhere */
 };
 
@@ -1090,11 +1089,9 @@ static int process_csb(struct guestdrv *gd, struct engine *e)
 		quirk(gd, "csb-ptr-mismatch",
 		      "%s: CSB write pointer %u in the status page, %u in RING_CONTEXT_STATUS_PTR (0x%x)",
 		      e->name, wp, mptr & 7, mptr);
-	if (e->ctx_irqs == e->csb_checked_irqs)
-		quirk(gd, "csb-without-irq",
-		      "%s: new CSB entries without a context-switch interrupt in GT_IIR(0)",
-		      e->name);
-	e->csb_checked_irqs = e->ctx_irqs;
+	/* New entries before their interrupt are legal: the GPU writes the
+	 * CSB, then raises the interrupt, and an interrupt for another engine
+	 * may have brought us here in between. */
 	while (e->csb_head != wp) {
 		uint32_t lo, hi, mlo, mhi;
 
