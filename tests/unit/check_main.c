@@ -11,7 +11,7 @@ int main(void)
 {
 	Suite *(*const suites[])(void) = {
 		aperture_gm_suite, cfg_space_suite, cmd_parser_suite,
-		ctl_suite,	   gtt_suite,	    host_pci_suite,
+		ctl_suite,	   execlist_suite,  gtt_suite,	    host_pci_suite,
 		interrupt_suite,   log_suite,	    mmio_suite,
 		page_track_suite,  ppgtt_suite,     pvinfo_suite,
 		regs_suite,	   sim_engine_suite,

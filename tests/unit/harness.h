@@ -68,6 +68,7 @@ Suite *aperture_gm_suite(void);
 Suite *cfg_space_suite(void);
 Suite *cmd_parser_suite(void);
 Suite *ctl_suite(void);
+Suite *execlist_suite(void);
 Suite *gtt_suite(void);
 Suite *host_pci_suite(void);
 Suite *interrupt_suite(void);
