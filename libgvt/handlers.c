@@ -179,6 +179,14 @@ void elsp_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 			gvt_vgpu_guest_err(vgpu, "%s: ELSP element %u (0x%llx) uses the GGTT; only PPGTT contexts may run on a vGPU",
 					   e->name, n,
 					   (unsigned long long)desc[n]);
+			/* Refused like any workload: to the guest, a hang. */
+			for (unsigned int m = 0; m < 2; m++) {
+				if (!(desc[m] & EXECLIST_DESC_VALID))
+					continue;
+				gvt_sched_count_submitted(vgpu, i);
+				gvt_sched_count_refused(vgpu, i, true);
+			}
+			gvt_execlist_hang(vgpu, i);
 			return;
 		}
 	}

@@ -172,6 +172,9 @@ static void dispatch(struct gvt_ctx *ctx, unsigned int engine, uint64_t now)
 		return;
 	es = client_engine(c);
 	vgpu = es->vgpu;
+	/* Its stopper detaches its queue as soon as it has the lock. */
+	if (s->stop_vgpu == vgpu && (s->stop_engines & (1u << engine)))
+		return;
 	w = es->queue;
 	if (!w) {
 		gvt_sched_set_runnable(&s->rq[engine], c, false, now);
@@ -203,6 +206,7 @@ static void dispatch(struct gvt_ctx *ctx, unsigned int engine, uint64_t now)
 	w->started = true;
 	s->active[engine] = w;
 	s->preempting[engine] = false;
+	s->charged_at[engine] = now;
 	/* Shadow tables freed from now on wait until the engine is done. */
 	__atomic_add_fetch(&vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
 }
@@ -217,17 +221,26 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 	struct gvt_sched_client *c;
 	uint64_t slice_end;
 
-	w->busy_ns += st->busy_ns;
+	/*
+	 * Charged by occupancy, the time the context held the engine, not
+	 * by the commands it ran: a context waiting on a semaphore keeps
+	 * the engine from everyone else, and a hardware backend can only
+	 * tell occupancy anyway.
+	 */
+	uint64_t held = now > s->charged_at[engine] ? now - s->charged_at[engine] : 0;
+
+	s->charged_at[engine] = now;
+	w->busy_ns += held;
 	w->events |= st->events;
-	es->stats.busy_ns += st->busy_ns;
-	gvt_sched_charge(&s->rq[engine], &es->client, st->busy_ns, now);
+	es->stats.busy_ns += held;
+	gvt_sched_charge(&s->rq[engine], &es->client, held, now);
 
 	switch (st->state) {
 	case GVT_PGPU_RUNNING:
 		if (w->busy_ns > s->timeout_ns) {
 			ctx->pgpu_ops->engine_reset(ctx->pgpu, engine);
 			snprintf(w->why, sizeof(w->why),
-				 "still running after %llu ms of engine time",
+				 "still on the engine after %llu ms",
 				 (unsigned long long)(s->timeout_ns / 1000000));
 			finish(ctx, w, GVT_WL_HUNG, now);
 			return true;
@@ -338,6 +351,9 @@ static void *gpu_thread(void *arg)
 		uint64_t budget[GVT_NUM_ENGINES];
 		bool busy = false, progress = false;
 		unsigned int undelivered;
+		/* Work queued while the lock was dropped below must not be
+		 * slept through: its wake-up found nobody waiting. */
+		uint64_t queued_seen = s->queued_total;
 		uint64_t now;
 
 		if (s->stop_vgpu && !s->stop_served)
@@ -371,7 +387,8 @@ static void *gpu_thread(void *arg)
 		undelivered = deliver_all(ctx);
 		if (progress || undelivered)
 			last_work = now;
-		if (s->quit || (s->stop_vgpu && !s->stop_served))
+		if (s->quit || (s->stop_vgpu && !s->stop_served) ||
+		    s->queued_total != queued_seen)
 			continue;
 		if (busy && !progress)
 			timed_wait(s, 50 * 1000);	/* semaphores wait */
@@ -507,6 +524,7 @@ void gvt_sched_queue(struct gvt_vgpu *vgpu, struct gvt_workload *w)
 		es->queue = w;
 	es->queue_tail = w;
 	es->queued++;
+	s->queued_total++;
 	gvt_sched_set_runnable(&s->rq[w->engine], &es->client, true, now_ns());
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);

@@ -41,7 +41,8 @@ struct gvt_scheduler {
 	struct gvt_vgpu *owner[GVT_NUM_ENGINES];	/* whose registers it holds */
 	bool preempting[GVT_NUM_ENGINES];
 	uint64_t slice_end[GVT_NUM_ENGINES];		/* ns */
-	uint64_t timeout_ns;		/* engine time a workload may use */
+	uint64_t charged_at[GVT_NUM_ENGINES];		/* ns: occupancy charged up to */
+	uint64_t timeout_ns;		/* time a workload may hold an engine */
 
 	struct gvt_vgpu *stop_vgpu;	/* a stop request being served */
 	uint32_t stop_engines;
@@ -49,6 +50,8 @@ struct gvt_scheduler {
 
 	struct gvt_vgpu *members[GVT_MAX_VGPUS + 1];	/* by id */
 	struct gvt_vgpu *delivering;	/* its lock is being tried, unlocked */
+
+	uint64_t queued_total;		/* workloads ever queued */
 
 	uint64_t mmio_switches;		/* engine register switches between vGPUs */
 	uint64_t mmio_switch_ns;	/* time they took */
