@@ -21,6 +21,7 @@ bench_fn bench_vfio_user;
 bench_fn bench_scan;
 bench_fn bench_ppgtt;
 bench_fn bench_sched;
+bench_fn bench_e2e;
 
 /* Monotonic nanoseconds. */
 uint64_t bench_now_ns(void);
