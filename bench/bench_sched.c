@@ -263,6 +263,7 @@ static void sim_libgvt(const struct sim_case *c,
 	int cur = -1, loaded = -1;
 	uint64_t slice_end = UINT64_MAX;
 	bool decide = true, boundary;
+	unsigned int stuck = 0;
 
 	if (meter_init(&m, c, seed))
 		abort();
@@ -293,9 +294,16 @@ static void sim_libgvt(const struct sim_case *c,
 		if (e == E_STOP || e == E_SWITCH)
 			t_next = fmin(t_next, ev_done);
 		t_next = fmax(fmin(t_next, next_toggle), m.t);
-		if (decide)	/* one is pending: take it now */
+		if (decide && e != E_STOP)	/* one is pending: take it now */
 			t_next = m.t;
 		dt = t_next - m.t;
+		stuck = dt > 0 ? 0 : stuck + 1;
+		if (stuck > 1000) {
+			fprintf(stderr, "gvt-bench sched: case %s: the engine model stopped at %.0f ns (state %d, client %d, slice end %llu, owner credit %lld)\n",
+				c->name, m.t, e, cur, (unsigned long long)slice_end,
+				rq.owner ? (long long)rq.owner->credit_ns : 0);
+			abort();
+		}
 		meter_advance(&m, t_next, running ? cur : -1, e == E_SWITCH);
 		if (running)
 			rem[cur] -= dt;

@@ -88,16 +88,17 @@ void gvt_sched_remove(struct gvt_sched_rq *rq, struct gvt_sched_client *c)
 }
 
 /*
- * @c's quantum for a turn taken now, among the clients runnable now (and
- * @c, which is about to be). See the top of the file for the round.
+ * The round, in engine time, among the clients runnable now and @c (which
+ * is about to be): see the top of the file. *@total gets their weight.
+ * A quantum is round * weight / *@total.
  */
-static int64_t quantum(const struct gvt_sched_rq *rq,
-		       const struct gvt_sched_client *c)
+static double round_ns(const struct gvt_sched_rq *rq,
+		       const struct gvt_sched_client *c, double *total)
 {
 	const struct gvt_sched_params *p = &rq->params;
-	uint64_t total = 0, wmin = UINT64_MAX, lost, budget;
+	uint64_t sum = 0, wmin = UINT64_MAX, lost, budget;
 	unsigned int n = 0;
-	double round, q;
+	double round;
 
 	for (unsigned int i = 0; i < rq->num_clients; i++) {
 		const struct gvt_sched_client *x = rq->clients[i];
@@ -105,23 +106,33 @@ static int64_t quantum(const struct gvt_sched_rq *rq,
 		if (!x->runnable && x != c)
 			continue;
 		n++;
-		total += x->weight;
+		sum += x->weight;
 		if (x->weight < wmin)
 			wmin = x->weight;
 	}
+	*total = (double)sum;
 	if (n <= 1)
-		return (int64_t)p->period_ns;
+		return (double)p->period_ns;
 	lost = n * p->switch_ns;
 	budget = p->max_wait_ns > lost ? p->max_wait_ns - lost : 0;
-	round = (double)budget * (double)total / (double)(total - wmin);
-	if (round > (double)p->period_ns)
-		round = (double)p->period_ns;
-	q = round * c->weight / (double)total;
-	/* Below min_slice the switches would eat the GPU: the wait bound
-	 * gives way instead (many clients, or a huge weight ratio). */
-	if (q < (double)p->min_slice_ns)
-		q = (double)p->min_slice_ns;
-	return (int64_t)q;
+	round = (double)budget * (double)sum / (double)(sum - wmin);
+	return round < (double)p->period_ns ? round : (double)p->period_ns;
+}
+
+static int64_t quantum(const struct gvt_sched_rq *rq,
+		       const struct gvt_sched_client *c)
+{
+	double total, round = round_ns(rq, c, &total);
+
+	return (int64_t)(round * c->weight / total);
+}
+
+/* Credit a turn may start with, at most: a quantum plus what a client
+ * that let turns pass (below min_slice) can have saved. A sleeper comes
+ * back with no more. */
+static int64_t credit_cap(const struct gvt_sched_rq *rq, int64_t q)
+{
+	return q + (int64_t)rq->params.min_slice_ns;
 }
 
 int gvt_sched_set_weight(struct gvt_sched_rq *rq, struct gvt_sched_client *c,
@@ -154,8 +165,12 @@ void gvt_sched_set_runnable(struct gvt_sched_rq *rq,
 		c->runnable_since = now;
 		/* The round just grew: the owner's quantum was sized for
 		 * fewer clients, and @c must not wait for all of it. */
-		if (o && o->runnable && o->credit_ns > quantum(rq, o))
-			o->credit_ns = quantum(rq, o);
+		if (o && o->runnable) {
+			int64_t q = quantum(rq, o);
+
+			if (o->credit_ns > q)
+				o->credit_ns = q;
+		}
 	}
 	rq->last_update = now;
 }
@@ -170,33 +185,59 @@ void gvt_sched_charge(struct gvt_sched_rq *rq, struct gvt_sched_client *c,
 
 /*
  * The next runnable client in turn order from the cursor, topping up each
- * one passed over; the owner, if runnable, comes last. A client still in
- * debt after its top-up (an overrun longer than its quantum) keeps the
- * top-up and lets the turn pass. NULL when nobody is runnable.
+ * one passed over; the owner, if runnable, comes last. A turn needs
+ * min_slice of credit: a client below it (in debt from an overrun, or
+ * with a quantum under min_slice) keeps its top-up and lets the turn pass,
+ * so its share stays exact and it runs every few rounds instead. When
+ * nobody reaches min_slice in one pass, the rounds nobody would run in are
+ * credited at once. NULL when nobody is runnable. O(clients).
  */
-static struct gvt_sched_client *next_turn(struct gvt_sched_rq *rq)
+static struct gvt_sched_client *turn_pass(struct gvt_sched_rq *rq,
+					  const int64_t *q, uint64_t *rounds)
 {
-	struct gvt_sched_client *best = NULL;
+	const int64_t need = (int64_t)rq->params.min_slice_ns;
 	unsigned int n = rq->num_clients;
 
+	*rounds = UINT64_MAX;
 	for (unsigned int k = 1; k <= n; k++) {
 		struct gvt_sched_client *x = rq->clients[(rq->cursor + k) % n];
-		int64_t q;
+		int64_t cap = credit_cap(rq, q[x->slot]);
 
 		if (!x->runnable)
 			continue;
-		q = quantum(rq, x);
-		x->credit_ns = x->credit_ns + q < q ? x->credit_ns + q : q;
-		if (x->credit_ns > 0)
+		x->credit_ns = x->credit_ns < cap - q[x->slot] ?
+				       x->credit_ns + q[x->slot] : cap;
+		if (x->credit_ns >= need)
 			return x;
-		if (!best || x->credit_ns > best->credit_ns)
-			best = x;
+		uint64_t r = (uint64_t)((need - x->credit_ns + q[x->slot] - 1) /
+					q[x->slot]);
+		if (r < *rounds)
+			*rounds = r;
 	}
-	/* Everyone is in debt: the least indebted runs a minimum slice
-	 * rather than leaving the engine idle. */
-	if (best)
-		best->credit_ns = (int64_t)rq->params.min_slice_ns;
-	return best;
+	return NULL;
+}
+
+static struct gvt_sched_client *next_turn(struct gvt_sched_rq *rq)
+{
+	int64_t q[GVT_SCHED_MAX_CLIENTS];
+	double total, round = round_ns(rq, NULL, &total);
+	struct gvt_sched_client *x;
+	uint64_t rounds;
+
+	for (unsigned int i = 0; i < rq->num_clients; i++) {
+		q[i] = (int64_t)(round * rq->clients[i]->weight / total);
+		if (q[i] < 1)
+			q[i] = 1;
+	}
+	x = turn_pass(rq, q, &rounds);
+	if (x || rounds == UINT64_MAX)
+		return x;
+	/* Every pass but the last at once; the last stops at its winner, as
+	 * a real one would, so nobody is credited the same round twice. */
+	for (unsigned int i = 0; i < rq->num_clients; i++)
+		if (rq->clients[i]->runnable)
+			rq->clients[i]->credit_ns += (int64_t)(rounds - 1) * q[i];
+	return turn_pass(rq, q, &rounds);
 }
 
 struct gvt_sched_client *gvt_sched_pick(struct gvt_sched_rq *rq, uint64_t now,

@@ -14,7 +14,7 @@ int main(void)
 		ctl_suite,	   execlist_suite,  gtt_suite,	    host_pci_suite,
 		interrupt_suite,   log_suite,	    mmio_suite,
 		page_track_suite,  ppgtt_suite,     pvinfo_suite,
-		regs_suite,	   sim_engine_suite,
+		regs_suite,	   sched_policy_suite, sim_engine_suite,
 		trace_suite,	   vgpu_suite,
 #ifdef GVT_TEST_VFIO_USER
 		vfio_user_suite,

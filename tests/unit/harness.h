@@ -79,6 +79,7 @@ Suite *ppgtt_suite(void);
 Suite *pvinfo_suite(void);
 Suite *regs_suite(void);
 Suite *sim_engine_suite(void);
+Suite *sched_policy_suite(void);
 Suite *trace_suite(void);
 Suite *vgpu_suite(void);
 Suite *vfio_user_suite(void);
