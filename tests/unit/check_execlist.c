@@ -1050,8 +1050,8 @@ START_TEST(test_execlist_load_4_vgpus)
 {
 	struct loader *l = calloc(LOAD_VGPUS, sizeof(*l));
 	pthread_t th[LOAD_VGPUS];
-	const char *env = getenv("GVT_TEST_SANITIZED");
-	unsigned int n = env && *env && *env != '0' ? 2500 : 10000;
+	/* 10,000 each, as the issue asks, under ASan too: about a second. */
+	unsigned int n = 10000;
 
 	ck_assert_ptr_nonnull(l);
 	for (unsigned int v = 0; v < LOAD_VGPUS; v++) {
