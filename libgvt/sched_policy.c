@@ -224,6 +224,9 @@ static struct gvt_sched_client *next_turn(struct gvt_sched_rq *rq)
 	struct gvt_sched_client *x;
 	uint64_t rounds;
 
+	/* Nobody runnable: no weights to share a round by. */
+	if (total <= 0)
+		return NULL;
 	for (unsigned int i = 0; i < rq->num_clients; i++) {
 		q[i] = (int64_t)(round * rq->clients[i]->weight / total);
 		if (q[i] < 1)
