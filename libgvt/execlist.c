@@ -120,6 +120,23 @@ static void status_update(struct gvt_vgpu *vgpu, unsigned int engine)
 	*vgpu_vreg32(vgpu, base + RING_EXECLIST_STATUS_HI) = hi;
 }
 
+static unsigned int valid_elements(const uint64_t desc[2])
+{
+	return (unsigned int)(desc[0] & DESC_VALID) +
+	       (unsigned int)(desc[1] & DESC_VALID);
+}
+
+void gvt_execlist_refuse(struct gvt_vgpu *vgpu, unsigned int engine,
+			 const uint64_t desc[2], bool refused)
+{
+	unsigned int n = valid_elements(desc);
+
+	/* Like a GPU that stopped on a bad command: no event; the guest's
+	 * hang detection resets the engine. */
+	gvt_sched_count(vgpu, engine, n, refused ? n : 0, refused ? 0 : n);
+	gvt_execlist_hang(vgpu, engine);
+}
+
 void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 			 const uint64_t desc[2])
 {
@@ -140,7 +157,6 @@ void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 
 		if (!(desc[n] & DESC_VALID))
 			continue;
-		gvt_sched_count_submitted(vgpu, engine);
 		queued = gvt_sched_queued_tail(vgpu, engine,
 					       desc[n] & DESC_LRCA_MASK,
 					       &prev_tail);
@@ -158,14 +174,12 @@ void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 		}
 	}
 	if (refused || el->hung) {
-		/* Like a GPU that stopped on a bad command: no event; the
-		 * guest's hang detection resets the engine. */
 		for (unsigned int n = 0; n < 2; n++)
 			gvt_workload_free(w[n]);
-		gvt_sched_count_refused(vgpu, engine, refused);
-		gvt_execlist_hang(vgpu, engine);
+		gvt_execlist_refuse(vgpu, engine, desc, refused);
 		return;
 	}
+	gvt_sched_count(vgpu, engine, valid_elements(desc), 0, 0);
 
 	slot = &el->slot[el->write_slot];
 	*slot = (struct gvt_execlist_slot){

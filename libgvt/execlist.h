@@ -41,6 +41,10 @@ struct gvt_execlist {
 /* The guest wrote a complete, valid ELSP pair on @engine (handlers.c). */
 void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 			 const uint64_t desc[2]);
+/* A submission refused before it ran (@refused), or one the host could
+ * not take: counted, and to the guest the engine hung. */
+void gvt_execlist_refuse(struct gvt_vgpu *vgpu, unsigned int engine,
+			 const uint64_t desc[2], bool refused);
 /* Workload @w ran to its tail: the schedule-out events. */
 void gvt_execlist_complete(struct gvt_vgpu *vgpu, struct gvt_workload *w);
 /* The engine hung on a workload: as on hardware, nothing more completes

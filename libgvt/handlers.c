@@ -179,14 +179,7 @@ void elsp_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 			gvt_vgpu_guest_err(vgpu, "%s: ELSP element %u (0x%llx) uses the GGTT; only PPGTT contexts may run on a vGPU",
 					   e->name, n,
 					   (unsigned long long)desc[n]);
-			/* Refused like any workload: to the guest, a hang. */
-			for (unsigned int m = 0; m < 2; m++) {
-				if (!(desc[m] & EXECLIST_DESC_VALID))
-					continue;
-				gvt_sched_count_submitted(vgpu, i);
-				gvt_sched_count_refused(vgpu, i, true);
-			}
-			gvt_execlist_hang(vgpu, i);
+			gvt_execlist_refuse(vgpu, i, desc, true);
 			return;
 		}
 	}
@@ -272,10 +265,6 @@ void gdrst_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 
 	if (value & GEN6_GRDOM_FULL) {
 		engines = (1u << p->num_engines) - 1;
-		/* Engines let go of first: the GPU thread reads the
-		 * registers a GT reset rewrites. */
-		gvt_sched_stop(vgpu, engines);
-		gvt_mmio_reset(vgpu, GT_RESET_MMIO_END);
 		gvt_vgpu_dbg(vgpu, GVT_DBG_CORE, "GPU reset requested (full)");
 	} else {
 		for (unsigned int i = 0; i < p->num_engines; i++)
@@ -287,6 +276,11 @@ void gdrst_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset, uint32_t value)
 		gvt_engines_reset(vgpu, engines);
 		vgpu->stats.resets++;
 	}
+	/* After the engines let go: the GPU thread reads registers a GT
+	 * reset rewrites. Their execlist registers come back as the engine
+	 * reset left them, at power-on values. */
+	if (value & GEN6_GRDOM_FULL)
+		gvt_mmio_reset(vgpu, GT_RESET_MMIO_END);
 	*vgpu_vreg32(vgpu, offset) = 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <gvt/gvt.h>
 
@@ -189,6 +190,16 @@ struct gvt_vgpu {
 static inline uint32_t *vgpu_vreg32(struct gvt_vgpu *vgpu, uint32_t offset)
 {
 	return &vgpu->vreg[offset >> 2];
+}
+
+/* CLOCK_MONOTONIC in nanoseconds: the GPU thread's and the workloads'
+ * clock. */
+static inline uint64_t gvt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Misuse of the API by the caller: one log line, -EINVAL. */

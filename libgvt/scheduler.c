@@ -32,14 +32,6 @@
  * path a few. */
 #define SPIN_BEFORE_SLEEP_NS	(50ull * 1000)
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static struct gvt_engine_state *client_engine(struct gvt_sched_client *c)
 {
 	return (struct gvt_engine_state *)((char *)c -
@@ -76,7 +68,7 @@ static void mmio_switch(struct gvt_ctx *ctx, unsigned int engine,
 {
 	struct gvt_scheduler *s = &ctx->sched;
 	const struct gvt_pgpu_ops *ops = ctx->pgpu_ops;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = gvt_now_ns();
 
 	for (unsigned int b = 0; b < ARRAY_SIZE(switch_regs[engine]); b++) {
 		const struct mmio_block *blk = &switch_regs[engine][b];
@@ -98,7 +90,7 @@ static void mmio_switch(struct gvt_ctx *ctx, unsigned int engine,
 	}
 	s->owner[engine] = next;
 	s->mmio_switches++;
-	s->mmio_switch_ns += now_ns() - t0;
+	s->mmio_switch_ns += gvt_now_ns() - t0;
 }
 
 /* ---- queues ---- */
@@ -129,6 +121,16 @@ static void dequeue_head(struct gvt_scheduler *s, struct gvt_workload *w,
 				       now);
 }
 
+/* @engine no longer runs @vgpu's workload: its shadow tables may go. */
+static void off_engine(struct gvt_scheduler *s, unsigned int engine,
+		       struct gvt_vgpu *vgpu)
+{
+	s->active[engine] = NULL;
+	s->preempting[engine] = false;
+	__atomic_sub_fetch(&vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+/* @w, the head of its queue, is over: to its vGPU's finished list. */
 static void finish(struct gvt_ctx *ctx, struct gvt_workload *w, int status,
 		   uint64_t now)
 {
@@ -136,9 +138,6 @@ static void finish(struct gvt_ctx *ctx, struct gvt_workload *w, int status,
 	struct gvt_vgpu *vgpu = w->vgpu;
 	struct gvt_engine_state *es = &vgpu->engine[w->engine];
 
-	s->active[w->engine] = NULL;
-	s->preempting[w->engine] = false;
-	__atomic_sub_fetch(&vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
 	w->status = status;
 	w->finish_ns = now;
 	dequeue_head(s, w, now);
@@ -199,7 +198,6 @@ static void dispatch(struct gvt_ctx *ctx, unsigned int engine, uint64_t now)
 		gvt_vgpu_err(vgpu, "%s: the GPU refused a context (%d)",
 			     ctx->platform->engines[engine].name, ret);
 		snprintf(w->why, sizeof(w->why), "the GPU refused the context");
-		__atomic_add_fetch(&vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
 		finish(ctx, w, GVT_WL_HUNG, now);
 		return;
 	}
@@ -242,6 +240,7 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 			snprintf(w->why, sizeof(w->why),
 				 "still on the engine after %llu ms",
 				 (unsigned long long)(s->timeout_ns / 1000000));
+			off_engine(s, engine, w->vgpu);
 			finish(ctx, w, GVT_WL_HUNG, now);
 			return true;
 		}
@@ -255,13 +254,12 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 		}
 		return st->commands != 0;
 	case GVT_PGPU_DONE:
+		off_engine(s, engine, w->vgpu);
 		finish(ctx, w, GVT_WL_DONE, now);
 		return true;
 	case GVT_PGPU_PREEMPTED:
-		s->active[engine] = NULL;
-		s->preempting[engine] = false;
+		off_engine(s, engine, w->vgpu);
 		es->stats.preempted++;
-		__atomic_sub_fetch(&w->vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
 		return true;
 	case GVT_PGPU_HUNG:
 	default:
@@ -269,6 +267,7 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 			 st->state == GVT_PGPU_HUNG ? st->why :
 			 "the engine went idle without finishing the context");
 		ctx->pgpu_ops->engine_reset(ctx->pgpu, engine);
+		off_engine(s, engine, w->vgpu);
 		finish(ctx, w, GVT_WL_HUNG, now);
 		return true;
 	}
@@ -286,9 +285,7 @@ static void serve_stop(struct gvt_ctx *ctx)
 			continue;
 		if (w && w->vgpu == vgpu) {
 			ctx->pgpu_ops->engine_reset(ctx->pgpu, e);
-			s->active[e] = NULL;
-			s->preempting[e] = false;
-			__atomic_sub_fetch(&vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
+			off_engine(s, e, vgpu);
 		}
 		/* The engine's registers are reloaded whole next time. */
 		if (s->owner[e] == vgpu)
@@ -342,7 +339,7 @@ static void *gpu_thread(void *arg)
 	struct gvt_ctx *ctx = arg;
 	struct gvt_scheduler *s = &ctx->sched;
 	unsigned int ne = ctx->platform->num_engines;
-	uint64_t last_work = now_ns();
+	uint64_t last_work = gvt_now_ns();
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->quit) {
@@ -358,7 +355,7 @@ static void *gpu_thread(void *arg)
 
 		if (s->stop_vgpu && !s->stop_served)
 			serve_stop(ctx);
-		now = now_ns();
+		now = gvt_now_ns();
 		for (unsigned int e = 0; e < ne; e++) {
 			if (!s->active[e])
 				dispatch(ctx, e, now);
@@ -380,7 +377,7 @@ static void *gpu_thread(void *arg)
 			ctx->pgpu_ops->engine_poll(ctx->pgpu, e, budget[e], &st[e]);
 		}
 		pthread_mutex_lock(&s->lock);
-		now = now_ns();
+		now = gvt_now_ns();
 		for (unsigned int e = 0; e < ne; e++)
 			if (run[e])
 				progress |= handle(ctx, e, run[e], &st[e], now);
@@ -471,7 +468,7 @@ void gvt_sched_fini(struct gvt_ctx *ctx)
 int gvt_sched_vgpu_add(struct gvt_vgpu *vgpu)
 {
 	struct gvt_scheduler *s = &vgpu->ctx->sched;
-	uint64_t now = now_ns();
+	uint64_t now = gvt_now_ns();
 	int ret = 0;
 
 	pthread_mutex_lock(&s->lock);
@@ -525,7 +522,7 @@ void gvt_sched_queue(struct gvt_vgpu *vgpu, struct gvt_workload *w)
 	es->queue_tail = w;
 	es->queued++;
 	s->queued_total++;
-	gvt_sched_set_runnable(&s->rq[w->engine], &es->client, true, now_ns());
+	gvt_sched_set_runnable(&s->rq[w->engine], &es->client, true, gvt_now_ns());
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -581,7 +578,7 @@ void gvt_sched_stop(struct gvt_vgpu *vgpu, uint32_t engines)
 	struct gvt_scheduler *s = &vgpu->ctx->sched;
 	struct gvt_workload *drop = NULL, **tail = &drop;
 	struct gvt_workload *keep = NULL, **keep_tail = &keep;
-	uint64_t now = now_ns();
+	uint64_t now = gvt_now_ns();
 
 	pthread_mutex_lock(&s->lock);
 	while (s->stop_vgpu)
@@ -723,25 +720,17 @@ uint64_t gvt_sched_pending(struct gvt_vgpu *vgpu)
 	return n;
 }
 
-void gvt_sched_count_submitted(struct gvt_vgpu *vgpu, unsigned int engine)
+void gvt_sched_count(struct gvt_vgpu *vgpu, unsigned int engine,
+		     unsigned int submitted, unsigned int refused,
+		     unsigned int hung)
 {
 	struct gvt_scheduler *s = &vgpu->ctx->sched;
+	struct gvt_engine_stats *st = &vgpu->engine[engine].stats;
 
 	pthread_mutex_lock(&s->lock);
-	vgpu->engine[engine].stats.submitted++;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void gvt_sched_count_refused(struct gvt_vgpu *vgpu, unsigned int engine,
-			     bool refused)
-{
-	struct gvt_scheduler *s = &vgpu->ctx->sched;
-
-	pthread_mutex_lock(&s->lock);
-	if (refused)
-		vgpu->engine[engine].stats.refused++;
-	else
-		vgpu->engine[engine].stats.hung++;
+	st->submitted += submitted;
+	st->refused += refused;
+	st->hung += hung;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -754,7 +743,6 @@ void gvt_sched_engine_stats(struct gvt_vgpu *vgpu, unsigned int engine,
 	pthread_mutex_lock(&s->lock);
 	*out = es->stats;
 	out->queued = es->queued;
-	out->switches_in = es->stats.switches_in;
 	out->wait_max_ns = es->client.waited_max_ns;
 	pthread_mutex_unlock(&s->lock);
 	snprintf(out->name, sizeof(out->name), "%s",
@@ -764,7 +752,7 @@ void gvt_sched_engine_stats(struct gvt_vgpu *vgpu, unsigned int engine,
 int gvt_sched_vgpu_set_weight(struct gvt_vgpu *vgpu, unsigned int weight)
 {
 	struct gvt_scheduler *s = &vgpu->ctx->sched;
-	uint64_t now = now_ns();
+	uint64_t now = gvt_now_ns();
 	int ret = 0;
 
 	pthread_mutex_lock(&s->lock);

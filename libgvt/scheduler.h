@@ -88,9 +88,10 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu);
 /* Workloads queued or running for @vgpu. */
 uint64_t gvt_sched_pending(struct gvt_vgpu *vgpu);
 
-void gvt_sched_count_submitted(struct gvt_vgpu *vgpu, unsigned int engine);
-void gvt_sched_count_refused(struct gvt_vgpu *vgpu, unsigned int engine,
-			     bool refused);
+/* Counters the vGPU's thread moves (the scheduler's lock guards them). */
+void gvt_sched_count(struct gvt_vgpu *vgpu, unsigned int engine,
+		     unsigned int submitted, unsigned int refused,
+		     unsigned int hung);
 void gvt_sched_engine_stats(struct gvt_vgpu *vgpu, unsigned int engine,
 			    struct gvt_engine_stats *out);
 int gvt_sched_vgpu_set_weight(struct gvt_vgpu *vgpu, unsigned int weight);

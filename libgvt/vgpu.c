@@ -129,7 +129,9 @@ static void release_resources(struct gvt_ctx *ctx, struct gvt_vgpu *vgpu)
  * last step of creation. */
 static void reset_state(struct gvt_vgpu *vgpu)
 {
-	/* Workloads first: they pin PPGTT shadows the reset frees. */
+	/* Engines first: their workloads pin PPGTT shadows the reset frees.
+	 * The register reset below leaves their execlist registers at the
+	 * power-on values the engine reset gave them. */
 	gvt_engines_reset(vgpu, (1u << vgpu->ctx->platform->num_engines) - 1);
 	gvt_ppgtt_reset(vgpu);
 	gvt_page_track_remove_all(vgpu);
@@ -138,7 +140,6 @@ static void reset_state(struct gvt_vgpu *vgpu)
 	gvt_pvinfo_reset(vgpu);
 	gvt_cfg_init(vgpu);
 	gvt_fences_reset(vgpu);
-	gvt_engines_reset(vgpu, (1u << vgpu->ctx->platform->num_engines) - 1);
 	gvt_irq_reset(vgpu);
 	vgpu->io_index = 0;
 	vgpu->failsafe = false;

@@ -37,14 +37,6 @@
 #define MI_BATCH_BUFFER_END	(0x0au << 23)
 #define BB_ASI_PPGTT		(1u << 8)
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t ctx_pages(unsigned int engine)
 {
 	return engine == GVT_RCS ? GVT_CTX_PAGES_RCS_GEN9 : GVT_CTX_PAGES_OTHER;
@@ -170,7 +162,7 @@ struct gvt_workload *gvt_workload_create(struct gvt_vgpu *vgpu,
 	w->engine = engine;
 	w->desc = desc;
 	w->lrca = desc & DESC_LRCA_MASK;
-	w->submit_ns = now_ns();
+	w->submit_ns = gvt_now_ns();
 	state = w->guest_state;
 
 	if (mode != DESC_LEGACY_32B && mode != DESC_LEGACY_64B) {
