@@ -1224,19 +1224,46 @@ int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
 	if (ret)
 		return ret;
 	if (ring) {
-		/* A ring segment: exactly @bytes, in the GGTT. */
+		/* A ring segment: exactly @bytes, in the GGTT, privileged
+		 * like a ring (a context's indirect workaround batch). */
 		const uint32_t *p;
+		uint32_t *copy = NULL;
 		size_t avail = 0;
 
-		if (ppgtt || s->shadow || bytes % 4 || bytes / 4 > UINT32_MAX)
+		if (ppgtt || bytes % 4 || bytes / 4 > UINT32_MAX ||
+		    (s->shadow && bytes > GVT_CMD_MAX_RING_BYTES))
 			return scan_end(&sc, -EINVAL);
+		if (s->shadow && s->policy && !ggtt_in_vgpu(s->policy, gma, bytes))
+			return scan_end(&sc, refuse_early(s, gma, 0, "ring",
+				"commands at GGTT 0x%llx (%llu bytes) are outside the vGPU's graphics memory",
+				(unsigned long long)gma, (unsigned long long)bytes));
 		bi = add_buffer(&sc, &nb);
 		if (bi < 0)
 			return scan_end(&sc, bi);
-		p = s->mem.map(s->mem.opaque, false, gma, &avail);
-		if (!p || avail < bytes)
-			return scan_end(&sc, -EINVAL);
-		return scan_end(&sc, scan_ring_contents(&sc, bi, p, NULL,
+		if (s->shadow) {
+			struct gvt_cmd_arena *a = &s->shadow->arena[0];
+
+			/* Level 0 holds one segment: a shadow's ring. */
+			if (a->used)
+				return scan_end(&sc, -EINVAL);
+			ret = arena_reserve(a);
+			if (ret)
+				return scan_end(&sc, ret);
+			copy = a->base;
+			if (s->mem.read(s->mem.opaque, false, gma, copy, bytes))
+				return scan_end(&sc, refuse_early(s, gma, 0, "memory",
+					"the memory at GGTT 0x%llx is not the vGPU's",
+					(unsigned long long)gma));
+			a->used = ((size_t)bytes / 4 + 15) & ~(size_t)15;
+			s->shadow->bytes += bytes;
+			buf_at(s, bi)->shadow = copy;
+			p = copy;
+		} else {
+			p = s->mem.map(s->mem.opaque, false, gma, &avail);
+			if (!p || avail < bytes)
+				return scan_end(&sc, -EINVAL);
+		}
+		return scan_end(&sc, scan_ring_contents(&sc, bi, p, copy,
 							(uint32_t)(bytes / 4)));
 	}
 	if (!ppgtt && s->policy && !ggtt_in_vgpu(s->policy, gma, 4))

@@ -198,7 +198,8 @@ int gvt_cmd_scan_ring(struct gvt_cmd_scan *s, uint64_t ring_gma,
 		      uint32_t ring_bytes, uint32_t head, uint32_t tail);
 
 /* The same for a first-level batch at @gma, or a ring segment of @bytes
- * at @gma when @ring is set (gvtctl's files). */
+ * at @gma when @ring is set (gvtctl's files; shadowed: a context's
+ * indirect workaround batch, into an empty level-0 arena). */
 int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
 			uint64_t bytes, bool ring);
 
@@ -226,6 +227,24 @@ int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 		       const struct gvt_vgpu_ring *ring,
 		       struct gvt_cmd_shadow *shadow,
 		       struct gvt_cmd_verdict *verdict);
+
+/* A context's workaround batches, as its image (render engine) names them. */
+struct gvt_vgpu_wa_ctx {
+	uint64_t indirect_gma;		/* GGTT, cacheline aligned */
+	uint32_t indirect_bytes;	/* 0: none */
+	uint64_t per_ctx_gma;		/* GGTT, cacheline aligned */
+	bool per_ctx_valid;
+};
+
+/*
+ * Scan and shadow @wa's batches into @shadow (empty; kept apart from the
+ * ring's): the indirect batch at level 0, the per-context batch as a
+ * first-level batch. Returns as gvt_vgpu_scan_ring().
+ */
+int gvt_vgpu_scan_wa_ctx(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
+			 const struct gvt_vgpu_wa_ctx *wa,
+			 struct gvt_cmd_shadow *shadow,
+			 struct gvt_cmd_verdict *verdict);
 
 /* cmd_access.c: which registers commands may touch, as a bitmap over the
  * 2 MiB register range built from the context's attribute table. */

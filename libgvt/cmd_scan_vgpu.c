@@ -91,6 +91,31 @@ static int guest_read(void *opaque, bool ppgtt, uint64_t gma, void *dst,
 	return 0;
 }
 
+/* Count a finished scan and log its refusal; @level0 names what level 0
+ * is (the ring, or the indirect workaround batch). */
+static int scan_result(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
+		       const struct gvt_cmd_scan *s, int ret,
+		       const char *level0, struct gvt_cmd_verdict *verdict)
+{
+	if (ret < 0)
+		return ret;
+	*verdict = s->verdict;
+	vgpu->stats.cmd_scans++;
+	vgpu->stats.cmd_dwords += s->dwords;
+	if (!ret)
+		return 0;
+	vgpu->stats.cmd_refusals++;
+	gvt_vgpu_guest_err(vgpu,
+			   "%s: refused workload: %s at %s 0x%llx (%s, header 0x%08x): %s: %s",
+			   vgpu->ctx->platform->engines[engine].name,
+			   verdict->command, verdict->ppgtt ? "PPGTT" : "GGTT",
+			   (unsigned long long)verdict->gma,
+			   verdict->level == 0 ? level0 :
+			   verdict->level == 1 ? "batch" : "second-level batch",
+			   verdict->header, verdict->rule, verdict->detail);
+	return 1;
+}
+
 int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 		       const struct gvt_vgpu_ring *ring,
 		       struct gvt_cmd_shadow *shadow,
@@ -110,23 +135,41 @@ int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 	ret = gvt_cmd_scan_ring(&s, ring->start, ring->size, ring->head,
 				ring->tail);
 	gvt_cmd_scan_fini(&s);
-	if (ret < 0)
-		return ret;
-	*verdict = s.verdict;
-	vgpu->stats.cmd_scans++;
-	vgpu->stats.cmd_dwords += s.dwords;
-	if (!ret)
-		return 0;
-	vgpu->stats.cmd_refusals++;
-	gvt_vgpu_guest_err(vgpu,
-			   "%s: refused workload: %s at %s 0x%llx (%s, header 0x%08x): %s: %s",
-			   vgpu->ctx->platform->engines[engine].name,
-			   verdict->command, verdict->ppgtt ? "PPGTT" : "GGTT",
-			   (unsigned long long)verdict->gma,
-			   verdict->level == 0 ? "ring" :
-			   verdict->level == 1 ? "batch" : "second-level batch",
-			   verdict->header, verdict->rule, verdict->detail);
-	return 1;
+	return scan_result(vgpu, engine, &s, ret, "ring", verdict);
+}
+
+int gvt_vgpu_scan_wa_ctx(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
+			 const struct gvt_vgpu_wa_ctx *wa,
+			 struct gvt_cmd_shadow *shadow,
+			 struct gvt_cmd_verdict *verdict)
+{
+	struct gvt_cmd_policy pol;
+	struct guest_mem gm = { .vgpu = vgpu };
+	struct gvt_cmd_scan s = {
+		.engine = engine,
+		.mem = { .read = guest_read, .opaque = &gm },
+		.policy = &pol,
+		.shadow = shadow,
+	};
+	int ret = 0;
+
+	gvt_vgpu_cmd_policy(vgpu, &pol);
+	/* The indirect batch is a privileged segment (no end command: the
+	 * engine runs exactly its length); the per-context batch a
+	 * privileged first-level batch. */
+	if (wa->indirect_bytes) {
+		ret = gvt_cmd_scan_buffer(&s, false, wa->indirect_gma,
+					  wa->indirect_bytes, true);
+		gvt_cmd_scan_fini(&s);
+		ret = scan_result(vgpu, engine, &s, ret,
+				  "indirect context batch", verdict);
+	}
+	if (!ret && wa->per_ctx_valid) {
+		ret = gvt_cmd_scan_buffer(&s, false, wa->per_ctx_gma, 0, false);
+		gvt_cmd_scan_fini(&s);
+		ret = scan_result(vgpu, engine, &s, ret, "-", verdict);
+	}
+	return ret;
 }
 
 /* ---- streams held by the caller (gvtctl decode and audit) ---- */

@@ -127,7 +127,8 @@ struct gvt_engine_state {
 	uint64_t elsp_desc[2];		/* last complete submission: element 0, 1 */
 	uint64_t elsp_submissions;	/* complete 4-dword ELSP writes */
 	struct gvt_execlist el;
-	struct gvt_cmd_shadow *spare[2];	/* arenas to reuse */
+	struct gvt_cmd_shadow *spare[4];	/* arenas to reuse: rings' and
+						 * workaround batches' */
 	unsigned int num_spare;
 
 	/* Scheduling: the scheduler's lock. */

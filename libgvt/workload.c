@@ -32,6 +32,13 @@
 #define RING_TAIL_OFFSET_MASK	0x001ffff8u
 #define RING_CTL_PAGES(ctl)	((((ctl) >> 12) & 0x1ffu) + 1)
 
+/* The render context's workaround batch registers (GGTT addresses). */
+#define WA_ADDR_MASK		0xffffffc0u	/* cacheline aligned */
+#define INDIRECT_CTX_LINES	0x3fu		/* size, in cachelines */
+#define PER_CTX_VALID		(1u << 0)
+#define INDIRECT_OFFSET_MASK	0x0000ffc0u	/* INDIRECT_CTX_OFFSET 15:6 */
+#define CACHELINE		64u
+
 #define MI_LOAD_REGISTER_IMM(n)	((0x22u << 23) | (2 * (n) - 1))
 #define MI_LRI_FORCE_POSTED	(1u << 12)
 #define MI_BATCH_BUFFER_END	(0x0au << 23)
@@ -139,6 +146,47 @@ static void read_root(const uint32_t *state, unsigned int levels,
 	}
 }
 
+/*
+ * The render context's workaround batches: the engine runs them privileged
+ * on every restore of the context, so they are copied and scanned like the
+ * ring, and the engine runs the copies. Return 0, 1 when refused (logged),
+ * -errno when the host ran short (logged).
+ */
+static int shadow_wa_ctx(struct gvt_workload *w)
+{
+	struct gvt_vgpu *vgpu = w->vgpu;
+	const uint32_t *state = w->guest_state;
+	uint32_t indirect = state[GVT_CTX_RCS_INDIRECT_CTX + 1];
+	uint32_t per_ctx = state[GVT_CTX_BB_PER_CTX_PTR + 1];
+	struct gvt_vgpu_wa_ctx wa = {
+		.indirect_gma = indirect & WA_ADDR_MASK,
+		.indirect_bytes = (indirect & INDIRECT_CTX_LINES) * CACHELINE,
+		.per_ctx_gma = per_ctx & WA_ADDR_MASK,
+		.per_ctx_valid = per_ctx & PER_CTX_VALID,
+	};
+	struct gvt_cmd_verdict verdict;
+	int ret;
+
+	if (!wa.indirect_bytes && !wa.per_ctx_valid)
+		return 0;
+	w->wa = shadow_get(vgpu, w->engine);
+	if (!w->wa) {
+		gvt_vgpu_err(vgpu, "rcs: out of memory for a workaround batch's copies");
+		return -ENOMEM;
+	}
+	ret = gvt_vgpu_scan_wa_ctx(vgpu, (enum gvt_engine_id)w->engine, &wa,
+				   w->wa, &verdict);
+	if (ret < 0)
+		gvt_vgpu_err(vgpu, "rcs: out of memory scanning a workaround batch");
+	if (ret)
+		return ret;
+	w->indirect_lines = indirect & INDIRECT_CTX_LINES;
+	w->indirect_offset = state[GVT_CTX_RCS_INDIRECT_CTX_OFFSET + 1] &
+			     INDIRECT_OFFSET_MASK;
+	w->per_ctx = wa.per_ctx_valid;
+	return 0;
+}
+
 struct gvt_workload *gvt_workload_create(struct gvt_vgpu *vgpu,
 					 unsigned int engine, uint64_t desc,
 					 const uint32_t *prev_tail,
@@ -220,6 +268,13 @@ struct gvt_workload *gvt_workload_create(struct gvt_vgpu *vgpu,
 	}
 	if (ret > 0)
 		goto out_refused;	/* the scanner logged why */
+	if (engine == GVT_RCS) {
+		ret = shadow_wa_ctx(w);
+		if (ret < 0)
+			goto out_free;
+		if (ret > 0)
+			goto out_refused;
+	}
 	w->status = GVT_WL_QUEUED;
 	return w;
 
@@ -288,6 +343,23 @@ static void build_state_page(const struct gvt_workload *w, uint32_t *page,
 		page[GVT_CTX_R_PWR_CLK_STATE + 1] = g[GVT_CTX_R_PWR_CLK_STATE + 1];
 	}
 	page[GVT_CTX_END] = MI_BATCH_BUFFER_END;
+	if (rcs) {
+		const struct gvt_cmd_shadow *wa = w->wa;
+
+		/* The workaround batches' copies, where the guest's were. */
+		if (w->indirect_lines)
+			page[GVT_CTX_RCS_INDIRECT_CTX + 1] =
+				(uint32_t)w->wa_gm[0] | w->indirect_lines;
+		page[GVT_CTX_RCS_INDIRECT_CTX_OFFSET + 1] = w->indirect_offset;
+		for (unsigned int i = 0; w->per_ctx && i < wa->num_bufs; i++) {
+			const struct gvt_cmd_buffer *b = &wa->bufs[i];
+
+			if (b->parent < 0 && b->level == 1)
+				page[GVT_CTX_BB_PER_CTX_PTR + 1] = PER_CTX_VALID |
+					(uint32_t)(w->wa_gm[1] +
+					(uint64_t)(b->shadow - wa->arena[1].base) * 4);
+		}
+	}
 
 	/* The guest's: context control (the engine's restore behaviour) and
 	 * the timestamp it accumulates. Rings, batches and PDPs: ours. */
@@ -300,68 +372,95 @@ static void build_state_page(const struct gvt_workload *w, uint32_t *page,
 						RING_CTL_VALID;
 }
 
+/* Map @sh's copies into host graphics memory, a range per level; level 0
+ * is @level0_bytes long (and, for a ring, one page more). */
+static int map_copies(struct gvt_ctx *ctx, const struct gvt_cmd_shadow *sh,
+		      size_t level0_bytes, bool ring, uint64_t gm[3],
+		      uint32_t gm_pages[3])
+{
+	for (unsigned int l = 0; l < 3; l++) {
+		size_t bytes = l ? sh->arena[l].used * 4 : level0_bytes;
+		uint32_t pages = (uint32_t)((bytes + PAGE - 1) / PAGE) +
+				 (!l && ring);
+		int ret;
+
+		if (!sh->arena[l].base || !pages)
+			continue;
+		ret = gvt_shadow_gm_alloc(ctx, pages, &gm[l]);
+		if (ret)
+			return ret;
+		gm_pages[l] = pages;
+		gvt_shadow_gm_map(ctx, gm[l], sh->arena[l].base, pages);
+	}
+	return 0;
+}
+
+static void unmap_copies(struct gvt_ctx *ctx, uint64_t gm[3],
+			 uint32_t gm_pages[3])
+{
+	for (unsigned int l = 0; l < 3; l++) {
+		if (gm_pages[l])
+			gvt_shadow_gm_free(ctx, gm[l], gm_pages[l]);
+		gm_pages[l] = 0;
+	}
+}
+
+/*
+ * Privileged (GGTT) batches run from their copies: the copies are what the
+ * scanner checked, and the guest cannot write them. PPGTT batches run in
+ * place, as GVT-g runs them: they are non-privileged, so the GPU confines
+ * them to the context's PPGTT (the vGPU's own memory, through its shadow)
+ * and drops their privileged register writes; and their commands address
+ * memory through the PPGTT, which a copy in the GGTT would not.
+ */
+static void relocate_batches(const struct gvt_cmd_shadow *sh,
+			     const uint64_t gm[3])
+{
+	for (unsigned int i = 0; i < sh->num_bufs; i++) {
+		const struct gvt_cmd_buffer *b = &sh->bufs[i];
+		const struct gvt_cmd_buffer *p;
+		uint64_t at;
+		uint32_t *cmd;
+
+		if (b->parent < 0 || b->ppgtt)
+			continue;
+		p = &sh->bufs[b->parent];
+		at = gm[b->level] +
+		     (uint64_t)(b->shadow - sh->arena[b->level].base) * 4;
+		cmd = p->shadow + b->start_at;
+		cmd[0] &= ~BB_ASI_PPGTT;
+		cmd[1] = (uint32_t)at;
+		cmd[2] = (uint32_t)(at >> 32);
+	}
+}
+
 int gvt_workload_prepare(struct gvt_workload *w)
 {
 	struct gvt_vgpu *vgpu = w->vgpu;
 	struct gvt_ctx *ctx = vgpu->ctx;
-	struct gvt_cmd_shadow *sh = w->shadow;
 	struct gvt_shadow_ctx *sc = &vgpu->engine[w->engine].shadow_ctx;
 	uint32_t ring_len = (w->tail - w->head + w->ring_bytes) % w->ring_bytes;
 	int ret;
 
 	/* The ring's copy is linear, from head: one page more than it holds,
 	 * so its tail never meets its head. */
-	for (unsigned int l = 0; l < 3; l++) {
-		size_t bytes = l ? sh->arena[l].used * 4 : ring_len;
-		uint32_t pages = (uint32_t)((bytes + PAGE - 1) / PAGE) + !l;
-
-		if (!sh->arena[l].base || !pages)
-			continue;
-		ret = gvt_shadow_gm_alloc(ctx, pages, &w->gm[l]);
-		if (ret)
-			goto out_unmap;
-		w->gm_pages[l] = pages;
-		gvt_shadow_gm_map(ctx, w->gm[l], sh->arena[l].base, pages);
+	ret = map_copies(ctx, w->shadow, ring_len, true, w->gm, w->gm_pages);
+	if (!ret && w->wa)
+		ret = map_copies(ctx, w->wa, w->indirect_lines * CACHELINE,
+				 false, w->wa_gm, w->wa_gm_pages);
+	if (ret) {
+		unmap_copies(ctx, w->gm, w->gm_pages);
+		unmap_copies(ctx, w->wa_gm, w->wa_gm_pages);
+		return ret;
 	}
-
-	/*
-	 * Privileged (GGTT) batches run from their copies: the copies are
-	 * what the scanner checked, and the guest cannot write them. PPGTT
-	 * batches run in place, as GVT-g runs them: they are non-privileged,
-	 * so the GPU confines them to the context's PPGTT (the vGPU's own
-	 * memory, through its shadow) and drops their privileged register
-	 * writes; and their commands address memory through the PPGTT, which
-	 * a copy in the GGTT would not.
-	 */
-	for (unsigned int i = 0; i < sh->num_bufs; i++) {
-		const struct gvt_cmd_buffer *b = &sh->bufs[i];
-		const struct gvt_cmd_buffer *p;
-		uint64_t gm;
-		uint32_t *cmd;
-
-		if (b->parent < 0 || b->ppgtt)
-			continue;
-		p = &sh->bufs[b->parent];
-		gm = w->gm[b->level] +
-		     (uint64_t)(b->shadow - sh->arena[b->level].base) * 4;
-		cmd = p->shadow + b->start_at;
-		cmd[0] &= ~BB_ASI_PPGTT;
-		cmd[1] = (uint32_t)gm;
-		cmd[2] = (uint32_t)(gm >> 32);
-	}
+	relocate_batches(w->shadow, w->gm);
+	if (w->wa)
+		relocate_batches(w->wa, w->wa_gm);
 
 	build_state_page(w, (uint32_t *)(sc->image + GVT_CTX_STATE_PAGE * PAGE),
 			 w->gm[0], w->gm_pages[0], ring_len);
 	memset(sc->image, 0, PAGE);	/* a fresh per-process status page */
 	return 0;
-
-out_unmap:
-	for (unsigned int l = 0; l < 3; l++) {
-		if (w->gm_pages[l])
-			gvt_shadow_gm_free(ctx, w->gm[l], w->gm_pages[l]);
-		w->gm_pages[l] = 0;
-	}
-	return ret;
 }
 
 /* ---- after it ran ---- */
@@ -396,11 +495,11 @@ void gvt_workload_free(struct gvt_workload *w)
 	if (!w)
 		return;
 	vgpu = w->vgpu;
-	for (unsigned int l = 0; l < 3; l++)
-		if (w->gm_pages[l])
-			gvt_shadow_gm_free(vgpu->ctx, w->gm[l], w->gm_pages[l]);
+	unmap_copies(vgpu->ctx, w->gm, w->gm_pages);
+	unmap_copies(vgpu->ctx, w->wa_gm, w->wa_gm_pages);
 	if (w->mm)
 		gvt_ppgtt_unpin(vgpu, w->mm);
 	shadow_put(vgpu, w->engine, w->shadow);
+	shadow_put(vgpu, w->engine, w->wa);
 	free(w);
 }

@@ -49,6 +49,14 @@ struct gvt_workload {
 	struct gvt_cmd_shadow *shadow;	/* the ring's and batches' copies */
 	uint64_t gm[3];			/* host GM each level's copies live at */
 	uint32_t gm_pages[3];		/* 0: not mapped */
+	/* The render context's workaround batches (none: wa NULL), copied
+	 * and scanned like the ring: the indirect batch at level 0. */
+	struct gvt_cmd_shadow *wa;
+	uint64_t wa_gm[3];
+	uint32_t wa_gm_pages[3];
+	uint32_t indirect_lines;	/* cachelines; 0: no indirect batch */
+	uint32_t indirect_offset;	/* INDIRECT_CTX_OFFSET, the guest's */
+	bool per_ctx;			/* a per-context batch follows */
 	bool started;			/* dispatched at least once */
 	int status;			/* enum gvt_workload_status */
 	uint32_t events;		/* GVT_PGPU_EV_* not yet delivered */

@@ -901,6 +901,132 @@ START_TEST(test_execlist_scanner_refusal_no_event)
 }
 END_TEST
 
+/* ---- (g) the render context's workaround batches ---- */
+
+#define MI_GGTT			(1u << 22)
+#define MI_ARB_ON_OFF(on)	(0x04000000u | (on))
+#define CTX_PER_CTX_PTR		0x18
+#define CTX_INDIRECT		0x1a
+#define CTX_INDIRECT_OFFSET	0x1c
+
+/* Name workaround batches in @c's image as i915 does: the indirect batch
+ * (@lines cachelines at @indirect_gm, 0 for none), the per-context batch
+ * at @per_ctx_gm (0 for none). */
+static void ctx_set_wa(struct tguest *g, struct tctx *c, uint32_t indirect_gm,
+		       unsigned int lines, uint32_t per_ctx_gm)
+{
+	uint32_t *r = ctx_regs(g, c);
+
+	r[CTX_PER_CTX_PTR] = eng_base[0] + 0x1c0;
+	r[CTX_PER_CTX_PTR + 1] = per_ctx_gm ? per_ctx_gm | 1 : 0;
+	r[CTX_INDIRECT] = eng_base[0] + 0x1c4;
+	r[CTX_INDIRECT + 1] = lines ? indirect_gm | lines : 0;
+	r[CTX_INDIRECT_OFFSET] = eng_base[0] + 0x1c8;
+	r[CTX_INDIRECT_OFFSET + 1] = 0x26u << 6;	/* i915's gen9 value */
+}
+
+/* The indirect batch adds one to a counter in GGTT memory each time the
+ * engine restores the context, with arbitration off as i915's does; the
+ * per-context batch stores a mark. Both run from libgvt's copies, on every
+ * workload, and the guest's ring work runs after them. */
+START_TEST(test_execlist_wa_batches_run_on_every_restore)
+{
+	struct tguest g;
+	struct tctx c;
+	uint64_t gma, gpa, wa_gpa, mark_gpa;
+	uint32_t wa_gm, mark_gm, gpr0 = eng_base[0] + R_GPR(0);
+	uint32_t gpr1 = eng_base[0] + R_GPR(1);
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, 0xb0, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	wa_gpa = GGTT_GPA + (uint64_t)g.ggtt_pages * PAGE;
+	wa_gm = ggtt_map(&g, wa_gpa, 1);
+	mark_gpa = GGTT_GPA + (uint64_t)g.ggtt_pages * PAGE;
+	mark_gm = ggtt_map(&g, mark_gpa, 1);
+	{
+		uint32_t indirect[32] = {
+			MI_ARB_ON_OFF(0),
+			MI_LRM | MI_GGTT, gpr0, mark_gm, 0,
+			MI_LRI(2), gpr1, 1, gpr1 + 4, 0,
+			MI_MATH(4), ALU(ALU_LOAD, ALU_SRCA, ALU_R0),
+			ALU(ALU_LOAD, ALU_SRCB, ALU_R1), ALU(ALU_ADD, 0, 0),
+			ALU(ALU_STORE, ALU_R0, ALU_ACCU),
+			MI_SRM | MI_GGTT, gpr0, mark_gm, 0,
+			MI_ARB_ON_OFF(1),
+		};	/* two cachelines, MI_NOOP-padded, no end */
+		uint32_t per_ctx[] = {
+			MI_SDI | MI_GGTT, mark_gm + 4, 0, 0x9e7c7,
+			MI_BB_END, MI_NOOP,
+		};
+
+		memcpy(ram(&g, wa_gpa), indirect, sizeof(indirect));
+		memcpy(ram(&g, wa_gpa + 256), per_ctx, sizeof(per_ctx));
+	}
+	ctx_set_wa(&g, &c, wa_gm, 2, wa_gm + 256);
+	for (uint32_t i = 1; i <= 3; i++) {
+		run_store(&g, &c, gma + 4 * i, i);
+		ck_assert_uint_eq(ram_ld(&g, gpa + 4 * i), i);
+		ck_assert_uint_eq(ram_ld(&g, mark_gpa), i);
+	}
+	ck_assert_uint_eq(ram_ld(&g, mark_gpa + 4), 0x9e7c7);
+	/* The guest's image keeps what it named; only the head and the
+	 * timestamp come back. */
+	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_INDIRECT + 1], wa_gm | 2);
+	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_PER_CTX_PTR + 1], (wa_gm + 256) | 1);
+	tg_close(&g);
+}
+END_TEST
+
+/* A workaround batch is checked like the ring: one that resets the GPU is
+ * refused before it runs, with no event; without it the context runs. */
+START_TEST(test_execlist_wa_batch_refused)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa, wa_gpa;
+	uint32_t wa_gm;
+	uint32_t bad[16] = { MI_LRI(1), GDRST, 1 };
+	bool logged = false;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, 0xc0, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	wa_gpa = GGTT_GPA + (uint64_t)g.ggtt_pages * PAGE;
+	wa_gm = ggtt_map(&g, wa_gpa, 1);
+	memcpy(ram(&g, wa_gpa), bad, sizeof(bad));
+
+	/* In the indirect batch. */
+	ctx_set_wa(&g, &c, wa_gm, 1, 0);
+	emit_store(&g, &c, gma, 5);
+	elsp(&g, &c, NULL);
+	usleep(20 * 1000);
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 0);
+	ck_assert_uint_eq(estats(&g, 0).refused, 1);
+	ck_assert_uint_eq(ram_ld(&g, gpa), 0);
+	for (unsigned int i = 0; i < t_log_count(); i++)
+		logged |= strstr(t_log_line(i), "indirect context batch") != NULL;
+	ck_assert_msg(logged, "no log line names the indirect context batch");
+
+	/* In the per-context batch (it ends where the LRI did). */
+	engine_reset(&g, &c);
+	ram(&g, wa_gpa)[3] = MI_BB_END;
+	ctx_set_wa(&g, &c, 0, 0, wa_gm);
+	emit_store(&g, &c, gma, 6);
+	elsp(&g, &c, NULL);
+	usleep(20 * 1000);
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 0);
+	ck_assert_uint_eq(estats(&g, 0).refused, 2);
+
+	engine_reset(&g, &c);
+	ctx_set_wa(&g, &c, 0, 0, 0);
+	run_store(&g, &c, gma, 7);
+	ck_assert_uint_eq(ram_ld(&g, gpa), 7);
+	tg_close(&g);
+}
+END_TEST
+
 START_TEST(test_execlist_ggtt_descriptor_refused)
 {
 	struct tguest g;
@@ -1116,6 +1242,8 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
 	ADD_TEST(tc, test_execlist_unmapped_store_lands_in_scratch);
 	ADD_TEST(tc, test_execlist_ggtt_descriptor_refused);
+	ADD_TEST(tc, test_execlist_wa_batches_run_on_every_restore);
+	ADD_TEST(tc, test_execlist_wa_batch_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -543,6 +543,60 @@ static void assert_hung(struct gvt_pgpu_poll p, const char *a, const char *b)
 		      "why \"%s\" lacks \"%s\" or \"%s\"", p.why, a, b);
 }
 
+/* The render context's workaround batches run on every restore, before
+ * the ring, whole: a preemption waits until they are done. */
+START_TEST(test_sim_engine_wa_batches)
+{
+	uint32_t *wa = gpage(BB_GFN + 4), *bb = gpage(BB_GFN + 5);
+	uint32_t *per_ctx = gpage(BB_GFN + 6);
+	uint32_t *data = gpage(DATA_GFN), *ring = gpage(RING_GFN);
+	uint32_t d = (uint32_t)GA(DATA_GFN);
+	const uint32_t indirect[16] = {	/* one cacheline, no end */
+		ARB_CHECK,
+		SDI(1, 4), d, 0, 1,
+		BB_START(0, 0), (uint32_t)GA(BB_GFN + 5), 0,
+	};
+	const uint32_t started[] = { SDI(1, 4), d + 4, 0, 2, BB_END };
+	const uint32_t per[] = { SDI(1, 4), d + 8, 0, 3, SDI(1, 4), d + 12, 0, 3,
+				 BB_END };
+	const uint32_t r[] = { ARB_CHECK, SDI(1, 4), d + 12, 0, 4, NOOP };
+	struct gvt_pgpu_poll p;
+
+	memcpy(wa, indirect, sizeof(indirect));
+	memcpy(bb, started, sizeof(started));
+	memcpy(per_ctx, per, sizeof(per));
+	memcpy(ring, r, sizeof(r));
+	ctx_new(0, sizeof(r));
+	*slot(GVT_CTX_RCS_INDIRECT_CTX) = (uint32_t)GA(BB_GFN + 4) | 1;
+	*slot(GVT_CTX_BB_PER_CTX_PTR) = (uint32_t)GA(BB_GFN + 6) | 1;
+
+	ck_assert_int_eq(ops->engine_submit(sim, GVT_RCS, GA(CTX_GFN)), 0);
+	ops->engine_preempt(sim, GVT_RCS);
+	p = poll_end(GVT_RCS);
+	ck_assert_int_eq(p.state, GVT_PGPU_PREEMPTED);
+	ck_assert_uint_eq(data[0], 1);
+	ck_assert_uint_eq(data[1], 2);
+	ck_assert_uint_eq(data[2], 3);
+	ck_assert_uint_eq(data[3], 3);	/* the ring has not run */
+	ck_assert_uint_eq(*slot(GVT_CTX_RING_HEAD), 0);
+	ck_assert_uint_eq(*slot(GVT_CTX_BB_STATE) & 1, 0);
+
+	memset(data, 0, 16);
+	ck_assert_int_eq(ops->engine_submit(sim, GVT_RCS, GA(CTX_GFN)), 0);
+	p = poll_end(GVT_RCS);
+	ck_assert_int_eq(p.state, GVT_PGPU_DONE);
+	ck_assert_uint_eq(data[0], 1);	/* again, on this restore */
+	ck_assert_uint_eq(data[2], 3);
+	ck_assert_uint_eq(data[3], 4);	/* the ring ran after them */
+
+	/* A command running past the indirect batch's length hangs. */
+	wa[14] = SDI(1, 4);
+	ck_assert_int_eq(ops->engine_submit(sim, GVT_RCS, GA(CTX_GFN)), 0);
+	assert_hung(poll_end(GVT_RCS), "past the end", "indirect context batch");
+	ck_assert_uint_eq(*slot(GVT_CTX_BB_STATE) & 1, 0);
+}
+END_TEST
+
 START_TEST(test_sim_engine_faults_hang)
 {
 	uint32_t *b = gpage(BB_GFN), *b2 = gpage(BB_GFN + 1);
@@ -791,6 +845,7 @@ Suite *sim_engine_suite(void)
 	tcase_add_test(tc, test_sim_engine_conditional_end);
 	tcase_add_test(tc, test_sim_engine_semaphore_wait);
 	tcase_add_test(tc, test_sim_engine_preempt_resume);
+	tcase_add_test(tc, test_sim_engine_wa_batches);
 	tcase_add_test(tc, test_sim_engine_faults_hang);
 	tcase_add_test(tc, test_sim_engine_runaway_keeps_running);
 	tcase_add_loop_test(tc, test_sim_engine_blit_copy, 0, 54);

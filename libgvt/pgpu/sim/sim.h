@@ -78,6 +78,21 @@ struct sim_engine {
 	unsigned int level;	/* 0 ring, 1 first-level batch, 2 second */
 	struct sim_bb bb[2];	/* bb[level - 1] */
 
+	/*
+	 * The render context's workaround batches, run on every restore
+	 * before the ring: the indirect batch (a privileged segment of
+	 * wa_end - wa_addr bytes, at level 0 in place of the ring) and then
+	 * the per-context batch. The batch state the image restored waits
+	 * in resume_* meanwhile; no arbitration happens until they finish.
+	 */
+	enum { SIM_WA_NONE, SIM_WA_INDIRECT, SIM_WA_PER_CTX } wa_phase;
+	uint64_t wa_addr;	/* GGTT: next command of the indirect batch */
+	uint64_t wa_end;
+	uint64_t per_ctx_addr;	/* GGTT; valid when per_ctx_pending */
+	bool per_ctx_pending;
+	unsigned int resume_level;
+	struct sim_bb resume_bb[2];
+
 	/* The command being executed, for HUNG reports */
 	uint64_t cmd_addr;	/* its GPU address */
 	bool cmd_ppgtt;		/* the address space of the buffer it is in */

@@ -256,6 +256,57 @@ static void load_bb(struct sim_engine *e, struct sim_bb *bb, unsigned int u,
 	bb->addr = addr48(ctx_read(e, l), ctx_read(e, u), 2);
 }
 
+/* INDIRECT_CTX: GGTT address in bits 31:6, size in cachelines in 5:0;
+ * BB_PER_CTX_PTR: address in 31:6, valid in bit 0. */
+#define SIM_WA_ADDR_MASK	0xffffffc0u
+#define SIM_INDIRECT_CTX_SIZE	0x3fu
+#define SIM_PER_CTX_VALID	(1u << 0)
+
+/* The render context's workaround batches, if its image names any: set
+ * the restored batch state aside and start on them. */
+static void wa_load(struct sim_engine *e)
+{
+	uint32_t indirect, per_ctx;
+
+	e->wa_phase = SIM_WA_NONE;
+	e->per_ctx_pending = false;
+	if (e->id != GVT_RCS)
+		return;
+	indirect = ctx_read(e, GVT_CTX_RCS_INDIRECT_CTX);
+	per_ctx = ctx_read(e, GVT_CTX_BB_PER_CTX_PTR);
+	if (!(indirect & SIM_INDIRECT_CTX_SIZE) && !(per_ctx & SIM_PER_CTX_VALID))
+		return;
+	e->wa_addr = indirect & SIM_WA_ADDR_MASK;
+	e->wa_end = e->wa_addr + 64ull * (indirect & SIM_INDIRECT_CTX_SIZE);
+	e->per_ctx_addr = per_ctx & SIM_WA_ADDR_MASK;
+	e->per_ctx_pending = per_ctx & SIM_PER_CTX_VALID;
+	e->resume_level = e->level;
+	memcpy(e->resume_bb, e->bb, sizeof(e->bb));
+	e->level = 0;
+	e->bb[0].active = false;
+	e->bb[1].active = false;
+	e->wa_phase = SIM_WA_INDIRECT;
+}
+
+/* At level 0 during the workaround batches: move on when one is done. */
+static void wa_advance(struct sim_engine *e)
+{
+	if (e->wa_phase == SIM_WA_INDIRECT && e->wa_addr < e->wa_end)
+		return;
+	if (e->wa_phase == SIM_WA_INDIRECT && e->per_ctx_pending) {
+		e->per_ctx_pending = false;
+		e->bb[0] = (struct sim_bb){ .addr = e->per_ctx_addr,
+					    .active = true };
+		e->level = 1;
+		e->wa_phase = SIM_WA_PER_CTX;
+		return;
+	}
+	/* Both done: back to what the image restored. */
+	e->level = e->resume_level;
+	memcpy(e->bb, e->resume_bb, sizeof(e->bb));
+	e->wa_phase = SIM_WA_NONE;
+}
+
 int sim_engine_submit(void *pgpu, unsigned int engine, uint64_t lrca)
 {
 	struct sim_gpu *sim = pgpu;
@@ -299,6 +350,7 @@ int sim_engine_submit(void *pgpu, unsigned int engine, uint64_t lrca)
 	load_bb(e, &e->bb[1], GVT_CTX_SECOND_BB_HEAD_U, GVT_CTX_SECOND_BB_HEAD_L,
 		GVT_CTX_SECOND_BB_STATE);
 	e->level = e->bb[1].active ? 2 : e->bb[0].active ? 1 : 0;
+	wa_load(e);
 
 	/* A bad image is the context's error, reported by the first poll
 	 * like any other hang; the submission itself was well formed. */
@@ -736,6 +788,8 @@ static uint64_t cmd_dword_addr(const struct sim_engine *e, uint32_t i)
 {
 	if (e->level)
 		return e->bb[e->level - 1].addr + 4ull * i;
+	if (e->wa_phase)
+		return e->wa_addr + 4ull * i;
 	return e->ring_start + (e->head + 4ull * i) % e->ring_size;
 }
 
@@ -743,6 +797,10 @@ static void advance(struct sim_engine *e, uint32_t len)
 {
 	if (e->level) {
 		e->bb[e->level - 1].addr += 4ull * len;
+		return;
+	}
+	if (e->wa_phase) {
+		e->wa_addr += 4ull * len;
 		return;
 	}
 	e->head += 4 * len;
@@ -758,6 +816,7 @@ static int step(struct sim_engine *e)
 	const struct gvt_cmd_desc *d;
 	struct sim_bb saved_bb[2];
 	uint32_t saved_head = e->head, saved_wraps = e->wraps;
+	uint64_t saved_wa_addr = e->wa_addr;
 	unsigned int saved_level = e->level;
 	uint8_t *host;
 	int r;
@@ -781,8 +840,14 @@ static int step(struct sim_engine *e)
 				d->min_len, d->max_len);
 		return STEP_HANG;
 	}
-	if (!e->level &&
-	    4 * len > (e->tail + e->ring_size - e->head) % e->ring_size) {
+	if (!e->level && e->wa_phase) {
+		if (4ull * len > e->wa_end - e->wa_addr) {
+			sim_engine_hang(e, "its %u dwords run past the end of the indirect context batch at GGTT 0x%llx",
+					len, (unsigned long long)e->wa_end);
+			return STEP_HANG;
+		}
+	} else if (!e->level &&
+		   4 * len > (e->tail + e->ring_size - e->head) % e->ring_size) {
 		sim_engine_hang(e, "its %u dwords run past RING_TAIL 0x%x", len,
 				e->tail);
 		return STEP_HANG;
@@ -820,10 +885,18 @@ static int step(struct sim_engine *e)
 	if (r == STEP_WAIT || r == STEP_HANG) {
 		e->head = saved_head;
 		e->wraps = saved_wraps;
+		e->wa_addr = saved_wa_addr;
 		e->level = saved_level;
 		memcpy(e->bb, saved_bb, sizeof(saved_bb));
 	}
 	return r;
+}
+
+/* Preemption waits for arbitration to be on and for the context's
+ * workaround batches to be done: the saved image has no place for them. */
+static bool can_preempt(const struct sim_engine *e)
+{
+	return e->preempt && e->arb_on && !e->wa_phase;
 }
 
 static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
@@ -836,10 +909,12 @@ static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
 
 		if (e->hang[0])
 			return GVT_PGPU_HUNG;
-		if (!e->level && e->head == e->tail)
+		if (!e->level && e->wa_phase)
+			wa_advance(e);
+		if (!e->level && !e->wa_phase && e->head == e->tail)
 			return GVT_PGPU_DONE;
 		/* Between ring commands is an arbitration point. */
-		if (!e->level && e->preempt && e->arb_on)
+		if (!e->level && can_preempt(e))
 			return GVT_PGPU_PREEMPTED;
 		r = step(e);
 		if (r == STEP_HANG)
@@ -847,14 +922,14 @@ static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
 		if (r == STEP_WAIT) {
 			/* A semaphore wait can be preempted, or it can give
 			 * the rest of the budget back after a few looks. */
-			if (e->preempt && e->arb_on)
+			if (can_preempt(e))
 				return GVT_PGPU_PREEMPTED;
 			if (++waits >= SIM_SEM_RECHECKS)
 				return GVT_PGPU_RUNNING;
 			continue;
 		}
 		(*commands)++;
-		if (r == STEP_ARB && e->preempt && e->arb_on)
+		if (r == STEP_ARB && can_preempt(e))
 			return GVT_PGPU_PREEMPTED;
 		if (r == STEP_HEAVY || ++since_clock >= SIM_CLOCK_EVERY) {
 			since_clock = 0;
@@ -886,6 +961,13 @@ void sim_engine_poll(void *pgpu, unsigned int engine, uint64_t budget_ns,
 		return;
 	if (out->state == GVT_PGPU_HUNG)
 		snprintf(out->why, sizeof(out->why), "%s", e->hang);
+	if (e->wa_phase) {
+		/* Hung in a workaround batch: the image keeps its own
+		 * batch state, not the workaround's. */
+		e->level = e->resume_level;
+		memcpy(e->bb, e->resume_bb, sizeof(e->bb));
+		e->wa_phase = SIM_WA_NONE;
+	}
 	ctx_save(e);
 	e->loaded = false;
 	e->preempt = false;
@@ -910,6 +992,8 @@ void sim_engine_reset(void *pgpu, unsigned int engine)
 	e->level = 0;
 	e->bb[0].active = false;
 	e->bb[1].active = false;
+	e->wa_phase = SIM_WA_NONE;
+	e->per_ctx_pending = false;
 	e->hang[0] = '\0';
 	e->events = 0;
 }
