@@ -7,8 +7,8 @@
  * GVT-g's command table, with the blitter's 48-bit lengths from the kernel
  * and xf86-video-intel. Codec commands (MFX, MFD, MFC, HCP, HUC, VDENC, SFC)
  * are bounded by their length field only: the public descriptions disagree
- * on many of their lengths. Do not edit by hand; docs/cmd-scanner.md says
- * how it is made.
+ * on many of their lengths. docs/cmd-scanner.md says how it is made; the
+ * rows added by hand since say why where they stand.
  */
 #include "cmd_parser.h"
 
@@ -527,6 +527,10 @@ static const struct gvt_cmd_desc skl_cmds[] = {
 	CMD("3DSTATE_BINDING_TABLE_POOL_ALLOC", 0x79190000, CMD_E_RCS, 8, 2, 4, 4, NONE,
 	    NULL),
 	CMD("3DSTATE_GATHER_POOL_ALLOC", 0x791a0000, CMD_E_RCS, 8, 2, 4, 4, NONE,
+	    NULL),
+	/* Not in genxml's gen9; GVT-g's table has it, and i915's gen9 render
+	 * state (its golden context) emits it, 4 dwords long. */
+	CMD("3DSTATE_DX9_CONSTANT_BUFFER_POOL_ALLOC", 0x791b0000, CMD_E_RCS, 8, 2, 4, 4, NONE,
 	    NULL),
 	CMD("3DSTATE_SAMPLE_PATTERN", 0x791c0000, CMD_E_RCS, 8, 2, 9, 9, NONE,
 	    NULL),

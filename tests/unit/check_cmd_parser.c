@@ -363,6 +363,47 @@ START_TEST(test_cmd_parser_decodes_a_render_stream)
 }
 END_TEST
 
+/* The command headers of i915's gen9 render state (the batch that records
+ * its golden context at probe), in its order, each with its length in
+ * dwords: every one must decode. 3DSTATE_DX9_CONSTANT_BUFFER_POOL_ALLOC
+ * was missing, and i915 declared the GPU wedged. */
+START_TEST(test_cmd_parser_i915_gen9_render_state_decodes)
+{
+	static const uint32_t cmds[][2] = {
+		{ 0x7a000004, 6 }, { 0x69040300, 1 }, { 0x78140000, 2 }, { 0x7820000a, 12 },
+		{ 0x78130002, 4 }, { 0x781f0004, 6 }, { 0x78510009, 11 }, { 0x78100007, 9 },
+		{ 0x781b0007, 9 }, { 0x78110008, 10 }, { 0x781e0003, 5 }, { 0x781d0009, 11 },
+		{ 0x78120002, 4 }, { 0x78500003, 5 }, { 0x781c0002, 4 }, { 0x780c0000, 2 },
+		{ 0x78520003, 5 }, { 0x78300000, 2 }, { 0x78310000, 2 }, { 0x78320000, 2 },
+		{ 0x78330000, 2 }, { 0x79190002, 4 }, { 0x791a0002, 4 }, { 0x791b0002, 4 },
+		{ 0x79120000, 2 }, { 0x79130000, 2 }, { 0x79140000, 2 }, { 0x79150000, 2 },
+		{ 0x79160000, 2 }, { 0x78150009, 11 }, { 0x78190009, 11 }, { 0x781a0009, 11 },
+		{ 0x78160009, 11 }, { 0x78170009, 11 }, { 0x78490001, 3 }, { 0x784a0000, 2 },
+		{ 0x784b0000, 2 }, { 0x79170101, 259 }, { 0x79180006, 8 }, { 0x61010011, 19 },
+		{ 0x61020001, 3 }, { 0x79000002, 4 }, { 0x78050006, 8 }, { 0x79040002, 4 },
+		{ 0x79080001, 3 }, { 0x790a0001, 3 }, { 0x78060003, 5 }, { 0x78070003, 5 },
+		{ 0x78040001, 3 }, { 0x79110000, 2 }, { 0x780d0000, 2 }, { 0x79060000, 2 },
+		{ 0x7907001f, 33 }, { 0x7902000f, 17 }, { 0x790c000f, 17 }, { 0x780a0003, 5 },
+		{ 0x78080083, 133 }, { 0x78090043, 69 }, { 0x78550003, 5 }, { 0x680b0001, 1 },
+		{ 0x780e0000, 2 }, { 0x78240000, 2 }, { 0x784f0000, 2 }, { 0x784d0000, 2 },
+		{ 0x782b0000, 2 }, { 0x782c0000, 2 }, { 0x782d0000, 2 }, { 0x782e0000, 2 },
+		{ 0x782f0000, 2 }, { 0x780f0000, 2 }, { 0x78230000, 2 }, { 0x78210000, 2 },
+		{ 0x78260000, 2 }, { 0x78270000, 2 }, { 0x78280000, 2 }, { 0x78290000, 2 },
+		{ 0x782a0000, 2 }, { 0x7b000005, 7 },
+	};
+	struct stream s = { 0 };
+	struct seen seen;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(cmds); i++) {
+		EMIT(&s, cmds[i][0]);
+		s.n += cmds[i][1] - 1;	/* operands: zero */
+	}
+	EMIT(&s, MI_BATCH_BUFFER_END);
+	ck_accepted(decode("rcs", &s, 0x100000, 0, &seen));
+	ck_assert_uint_eq(seen.n, ARRAY_SIZE(cmds) + 1);
+}
+END_TEST
+
 START_TEST(test_cmd_parser_decodes_a_blitter_stream)
 {
 	const uint64_t base = 0x100000;
@@ -1577,6 +1618,7 @@ Suite *cmd_parser_suite(void)
 	tcase_add_test(tc, test_cmd_parser_mi_flush_dw_is_unknown_on_render);
 	tcase_add_test(tc, test_cmd_parser_0x7000_is_mfx_on_vcs_and_media_on_rcs);
 	tcase_add_test(tc, test_cmd_parser_decodes_a_render_stream);
+	tcase_add_test(tc, test_cmd_parser_i915_gen9_render_state_decodes);
 	tcase_add_test(tc, test_cmd_parser_decodes_a_blitter_stream);
 	tcase_add_test(tc, test_cmd_parser_decodes_a_video_stream);
 	tcase_add_test(tc, test_cmd_parser_decodes_a_vebox_stream);
