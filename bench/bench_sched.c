@@ -26,6 +26,9 @@
  * aligned to the run's start from 2 s on (the TBS model's definition) and
  * over 1 s windows at every 10 ms phase; waits are times a client had work
  * but no useful engine time (the switch to it included).
+ *
+ * Several engines, per-engine against whole-GPU switching, are in
+ * bench_sched_engines.c.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -33,18 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
+#include "bench_sched.h"
 #include "sched_policy.h"
 
 #define MAXC GVT_SCHED_MAX_CLIENTS
-#define US 1e3
-#define MS 1e6
-#define RUN_NS (30e9)		/* virtual time per case */
-#define GRID_NS (10 * MS)	/* share sampling, and the sliding step */
-#define WINDOW 100		/* grid steps: 1 s */
-#define SKIP 200		/* grid steps: the first 2 s */
-#define SWITCH_NS (180 * US)	/* MMIO context switch, post-ffe2a503 */
-#define ARB_NS (100 * US)	/* preemption delay: uniform up to this */
 #define BURST_PERIOD (500 * MS)	/* case d: the bursty client's cycle */
 #define BURST_ON (150 * MS)	/* ... of which it submits work for this */
 #define BURST_DRAIN (100 * MS)	/* ... and its last workloads may finish in */
@@ -97,7 +92,7 @@ struct result {
 
 static double urand(struct meter *m)
 {
-	return (double)(bench_rand(&m->rng) >> 11) * 0x1.0p-53;
+	return bench_urand(&m->rng);
 }
 
 static double workload(struct meter *m, unsigned int i)
@@ -694,5 +689,6 @@ int bench_sched(const struct bench_opts *opts)
 		 "charge() + pick() with %d runnable clients (the most a run queue holds), every pick a switch (the slow path: the turn passes and quanta are computed, O(clients)); same loop without pick(): %.1f ns; with 7 clients: %.1f ns. Baseline: one clock_gettime(CLOCK_MONOTONIC), which the GPU thread pays per decision anyway; target <= 1000 ns: %s",
 		 GVT_SCHED_MAX_CLIENTS, loop_ns, keep_ns, met(pick_ns <= 1000));
 	bench_report("sched", "decision_ns", pick_ns, "ns", "clock_gettime", clk_ns, note);
+	bench_sched_engines(opts);
 	return 0;
 }

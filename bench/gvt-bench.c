@@ -23,7 +23,7 @@ static const struct {
 	{ "ppgtt", bench_ppgtt,
 	  "PPGTT shadow build (pages/s), PTE update with write protection and tracked-page lookup (ns), pin-time re-validation (ns per MiB mapped), beside memcpy, a guest store and an array load" },
 	{ "sched", bench_sched,
-	  "scheduling policy on a virtual clock (3 weighted, 7 equal, 2 mismatched, 1 bursty vGPU): share error per 1 s (aligned and sliding windows), switches/s, useful GPU % at 180 us per switch, worst wait, ns per decision; beside a model of GVT-g's TBS policy" },
+	  "scheduling policy on a virtual clock (3 weighted, 7 equal, 2 mismatched, 1 bursty vGPU): share error per 1 s (aligned and sliding windows), switches/s, useful GPU % at 180 us per switch, worst wait, ns per decision; beside a model of GVT-g's TBS policy. Then render+blitter mixes: per-engine switching beside a model of whole-GPU switching (engine utilisation, share error per engine and summed, switches/s, worst wait)" },
 #ifdef GVT_BENCH_E2E
 	{ "e2e", bench_e2e,
 	  "submission-to-completion latency of one small workload through the whole in-process path (ELSP, shadow, schedule, sim GPU, CSB, MSI), p50 and p99, polling and MSI-waiting, beside two-thread ping-pongs" },
