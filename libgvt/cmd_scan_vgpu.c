@@ -92,15 +92,18 @@ static int guest_read(void *opaque, bool ppgtt, uint64_t gma, void *dst,
 }
 
 /* Count a finished scan and log its refusal; @level0 names what level 0
- * is (the ring, or the indirect workaround batch). */
+ * is (the ring, or the indirect workaround batch). A workload counts as
+ * one scan, its ring's: its workaround batches add only their dwords. */
 static int scan_result(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 		       const struct gvt_cmd_scan *s, int ret,
-		       const char *level0, struct gvt_cmd_verdict *verdict)
+		       const char *level0, bool ring,
+		       struct gvt_cmd_verdict *verdict)
 {
 	if (ret < 0)
 		return ret;
 	*verdict = s->verdict;
-	vgpu->stats.cmd_scans++;
+	if (ring)
+		vgpu->stats.cmd_scans++;
 	vgpu->stats.cmd_dwords += s->dwords;
 	if (!ret)
 		return 0;
@@ -135,7 +138,7 @@ int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 	ret = gvt_cmd_scan_ring(&s, ring->start, ring->size, ring->head,
 				ring->tail);
 	gvt_cmd_scan_fini(&s);
-	return scan_result(vgpu, engine, &s, ret, "ring", verdict);
+	return scan_result(vgpu, engine, &s, ret, "ring", true, verdict);
 }
 
 int gvt_vgpu_scan_wa_ctx(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
@@ -162,12 +165,13 @@ int gvt_vgpu_scan_wa_ctx(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 					  wa->indirect_bytes, true);
 		gvt_cmd_scan_fini(&s);
 		ret = scan_result(vgpu, engine, &s, ret,
-				  "indirect context batch", verdict);
+				  "indirect context batch", false, verdict);
 	}
 	if (!ret && wa->per_ctx_valid) {
 		ret = gvt_cmd_scan_buffer(&s, false, wa->per_ctx_gma, 0, false);
 		gvt_cmd_scan_fini(&s);
-		ret = scan_result(vgpu, engine, &s, ret, "-", verdict);
+		ret = scan_result(vgpu, engine, &s, ret,
+				  "indirect context batch", false, verdict);
 	}
 	return ret;
 }

@@ -450,6 +450,11 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	jb_u64(b, "intx_failed", s.intx_failed);
 	jb_u64(b, "guest_errors", s.guest_errors);
 	jb_u64(b, "resets", s.resets);
+	jb_u64(b, "cmd_scans", s.cmd_scans);
+	jb_u64(b, "cmd_refusals", s.cmd_refusals);
+	jb_u64(b, "cmd_dwords", s.cmd_dwords);
+	jb_u64(b, "shadow_ns", s.shadow_ns);
+	jb_u64(b, "workloads_shadowed", s.workloads_shadowed);
 	jb_append(b, "}", 1);
 	show_engines(b, vgpu);
 	jb_append(b, "}", 1);

@@ -276,11 +276,13 @@ struct gvt_workload *gvt_workload_create(struct gvt_vgpu *vgpu,
 			goto out_refused;
 	}
 	w->status = GVT_WL_QUEUED;
+	w->shadow_ns = gvt_now_ns() - w->submit_ns;
 	return w;
 
 out_refused:
 	*refused = true;
 out_free:
+	w->shadow_ns = gvt_now_ns() - w->submit_ns;
 	gvt_workload_free(w);
 	return NULL;
 }
@@ -440,6 +442,7 @@ int gvt_workload_prepare(struct gvt_workload *w)
 	struct gvt_ctx *ctx = vgpu->ctx;
 	struct gvt_shadow_ctx *sc = &vgpu->engine[w->engine].shadow_ctx;
 	uint32_t ring_len = (w->tail - w->head + w->ring_bytes) % w->ring_bytes;
+	uint64_t start = gvt_now_ns();
 	int ret;
 
 	/* The ring's copy is linear, from head: one page more than it holds,
@@ -460,6 +463,7 @@ int gvt_workload_prepare(struct gvt_workload *w)
 	build_state_page(w, (uint32_t *)(sc->image + GVT_CTX_STATE_PAGE * PAGE),
 			 w->gm[0], w->gm_pages[0], ring_len);
 	memset(sc->image, 0, PAGE);	/* a fresh per-process status page */
+	w->shadow_ns += gvt_now_ns() - start;
 	return 0;
 }
 
@@ -495,6 +499,8 @@ void gvt_workload_free(struct gvt_workload *w)
 	if (!w)
 		return;
 	vgpu = w->vgpu;
+	vgpu->stats.shadow_ns += w->shadow_ns;
+	vgpu->stats.workloads_shadowed++;
 	unmap_copies(vgpu->ctx, w->gm, w->gm_pages);
 	unmap_copies(vgpu->ctx, w->wa_gm, w->wa_gm_pages);
 	if (w->mm)

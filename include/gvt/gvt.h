@@ -647,6 +647,10 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_info(struct gvt_vgpu *vgpu,
  * @cmd_scans: workloads the command scanner checked.
  * @cmd_refusals: workloads it refused.
  * @cmd_dwords: command dwords it decoded.
+ * @shadow_ns: time spent making workloads runnable: reading the context,
+ *	copying and scanning its ring and batches, mapping the copies.
+ * @workloads_shadowed: workloads that time was spent on, refused ones
+ *	included.
  */
 struct gvt_vgpu_stats {
 	uint64_t cfg_reads;
@@ -674,6 +678,8 @@ struct gvt_vgpu_stats {
 	uint64_t cmd_scans;
 	uint64_t cmd_refusals;
 	uint64_t cmd_dwords;
+	uint64_t shadow_ns;
+	uint64_t workloads_shadowed;
 };
 
 /**

@@ -95,6 +95,8 @@ boot 1
 qemu_rc1=$?
 left 1
 left_rc1=$?
+# What libgvt ran for i915's probe: every engine's counters.
+"$bin/gvtctl" --socket "$work/gvt.sock" --json show 1 > "$work/show-1.json"
 # The first boot is the recorded one: stop recording through gvtctl.
 "$bin/gvtctl" --socket "$work/gvt.sock" trace 1 stop > /dev/null
 gvtctl_rc=$?
@@ -151,7 +153,8 @@ fi
 probed=$(sed -n 's/^GVT-GUEST: i915 loaded rc=[0-9]* at \([0-9.]*\)s.*/\1/p' "$work/guest-1.log")
 [ -n "$probed" ] &&
 	echo "{\"bench\":\"guest\",\"figure\":\"boot_to_i915_probed_s\",\"value\":$probed,\"unit\":\"s\",\"note\":\"guest uptime when insmod i915 returned (TCG, 1 vCPU)\"}"
-sed -n 's/.*vgpu1 figures (client left): \(.*\)/\1/p' "$work/gvtd.log" | head -n 1 |
+sed -n -e 's/.*vgpu1 figures (client left): \(.*\)/\1/p' \
+	-e 's/.*vgpu1 workload figures (client left): \(.*\)/\1/p' "$work/gvtd.log" | head -n 2 |
 	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[2] ~ /^[0-9.]+$/)
 		printf "{\"bench\":\"guest\",\"figure\":\"gvtd_%s\",\"value\":%s}\n", kv[1], kv[2] } }'
 
@@ -181,6 +184,24 @@ for n in 1 2; do
 	check $n "i915 balloons its GGTT from PVINFO" 'VGT ballooning configuration'
 	check $n "i915's probe returns" '^GVT-GUEST: i915 loaded rc=0'
 	check $n "the guest finished" '^GVT-GUEST: done'
+done
+# i915's probe records its default context on every engine, and waits for
+# each to go idle: each engine ran work, none hung, none was refused.
+for e in rcs bcs vcs vecs; do
+	counts=$(grep -o "{\"name\":\"$e\",\"submitted\":[0-9]*,\"completed\":[0-9]*,\"refused\":[0-9]*,\"hung\":[0-9]*" \
+		"$work/show-1.json" | tr -dc '0-9,' | cut -d, -f2-)
+	IFS=, read -r e_sub e_done e_refused e_hung <<-EOF
+	${counts:-0,0,0,0}
+	EOF
+	if [ "${e_done:-0}" -ge 1 ] && [ "$e_refused" -eq 0 ] && [ "$e_hung" -eq 0 ]; then
+		say "ok: boot 1: libgvt ran i915's work on $e ($e_sub submitted, $e_done completed)"
+	else
+		say "FAILED: boot 1: $e: $e_sub submitted, $e_done completed, $e_refused refused, $e_hung hung"
+		failed=1
+	fi
+done
+for n in 1 2; do
+	check $n "i915 did not declare the GPU wedged" '^GVT-GUEST: i915_wedged=0'
 done
 check 1 "i915 takes MSIs" '^GVT-GUEST: interrupts [0-9]+: +[1-9][0-9]* +PCI-MSI.*i915'
 check 2 "i915 takes INTx (IO-APIC) interrupts" '^GVT-GUEST: interrupts [0-9]+: +[1-9][0-9]* +IO-APIC.*i915'

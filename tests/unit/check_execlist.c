@@ -970,6 +970,14 @@ START_TEST(test_execlist_wa_batches_run_on_every_restore)
 		ck_assert_uint_eq(ram_ld(&g, mark_gpa), i);
 	}
 	ck_assert_uint_eq(ram_ld(&g, mark_gpa + 4), 0x9e7c7);
+	/* A workload is one scan, its workaround batches included, and its
+	 * shadowing time is counted once it is released. */
+	ck_assert_uint_eq(t_stats(g.vgpu).cmd_scans, 3);
+	for (uint64_t end = now_ms() + WAIT_MS;
+	     t_stats(g.vgpu).workloads_shadowed < 3 && now_ms() < end;)
+		usleep(1000);
+	ck_assert_uint_eq(t_stats(g.vgpu).workloads_shadowed, 3);
+	ck_assert_uint_gt(t_stats(g.vgpu).shadow_ns, 0);
 	/* The guest's image keeps what it named; only the head and the
 	 * timestamp come back. */
 	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_INDIRECT + 1], wa_gm | 2);

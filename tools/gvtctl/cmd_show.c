@@ -71,6 +71,11 @@ int cmd_show(struct gvtctl *g, int argc, char **argv)
 	       u(s, "msi_injected"), u(s, "msi_failed"));
 	printf("  guest:       %llu rule breaks, %llu resets, %llu page writes\n",
 	       u(s, "guest_errors"), u(s, "resets"), u(s, "page_writes"));
+	printf("  scanner:     %llu workloads scanned (%llu refused), %llu dwords; %.1f us to shadow a workload\n",
+	       u(s, "cmd_scans"), u(s, "cmd_refusals"), u(s, "cmd_dwords"),
+	       u(s, "workloads_shadowed") ?
+		       (double)u(s, "shadow_ns") / (double)u(s, "workloads_shadowed") / 1e3 :
+		       0.0);
 	json_free(r);
 	return EXIT_OK;
 }

@@ -119,15 +119,66 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The figures the issue asks gvtd for, per vGPU: MMIO accesses, exits per
- * second since the last report, and the time spent inside libgvt. */
+/* Submission-to-completion latency over every engine, from the log2
+ * histograms: the mean, and the bucket a quantile falls in (its upper
+ * bound, in microseconds). */
+struct latency {
+	uint64_t submitted, completed;
+	double mean_us;
+	uint64_t p50_us, p99_us;
+};
+
+static uint64_t hist_quantile_us(const uint64_t *hist, uint64_t total,
+				 double q)
+{
+	uint64_t want = (uint64_t)((double)total * q), seen = 0;
+
+	for (unsigned int b = 0; b < GVT_LATENCY_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen > want)
+			return 1ull << (b + 1);
+	}
+	return 1ull << GVT_LATENCY_BUCKETS;
+}
+
+static void latency_of(struct gvt_vgpu *vgpu, struct latency *out)
+{
+	uint64_t hist[GVT_LATENCY_BUCKETS] = { 0 }, sum_ns = 0;
+	struct gvt_engine_stats es;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int e = 0; e < GVT_ENGINES_MAX; e++) {
+		if (gvt_vgpu_get_engine_stats(vgpu, e, &es))
+			break;
+		out->submitted += es.submitted;
+		out->completed += es.completed;
+		sum_ns += es.latency_sum_ns;
+		for (unsigned int b = 0; b < GVT_LATENCY_BUCKETS; b++)
+			hist[b] += es.latency_hist[b];
+	}
+	if (!out->completed)
+		return;
+	out->mean_us = (double)sum_ns / (double)out->completed / 1e3;
+	out->p50_us = hist_quantile_us(hist, out->completed, 0.5);
+	out->p99_us = hist_quantile_us(hist, out->completed, 0.99);
+}
+
+/* The figures the issues ask gvtd for, per vGPU: MMIO accesses, exits per
+ * second since the last report, the time spent inside libgvt; and per
+ * workload: exits, time spent scanning and shadowing it, and the latency
+ * the guest sees from its ELSP write to the completion event. */
 static void report(struct gvtd_vgpu *v, const char *why)
 {
 	struct gvt_vfu_stats s;
+	struct gvt_vgpu_stats vs;
+	struct latency lat;
 	uint64_t now = now_ns();
 	double secs = (double)(now - v->last_ns) / 1e9;
 
 	gvt_vfu_get_stats(v->vfu, &s);
+	if (gvt_vgpu_get_stats(v->vgpu, &vs))
+		memset(&vs, 0, sizeof(vs));
+	latency_of(v->vgpu, &lat);
 	say(GVT_LOG_INFO,
 	    "vgpu%u figures (%s): client=%s mmio_accesses=%llu cfg_accesses=%llu aperture_accesses=%llu exits=%llu exits_per_s=%.0f libgvt_ms=%.3f libgvt_ns_per_exit=%.0f irqs=%llu dma_maps=%llu protocol_errors=%llu",
 	    v->id, why, gvt_vfu_connected(v->vfu) ? "connected" : "none",
@@ -138,6 +189,15 @@ static void report(struct gvtd_vgpu *v, const char *why)
 	    s.exits ? (double)s.libgvt_ns / (double)s.exits : 0.0,
 	    (unsigned long long)s.irqs_signalled, (unsigned long long)s.dma_maps,
 	    (unsigned long long)s.protocol_errors);
+	say(GVT_LOG_INFO,
+	    "vgpu%u workload figures (%s): workloads=%llu completed=%llu exits_per_workload=%.1f shadow_us_per_workload=%.1f latency_mean_us=%.1f latency_p50_us_below=%llu latency_p99_us_below=%llu",
+	    v->id, why, (unsigned long long)lat.submitted,
+	    (unsigned long long)lat.completed,
+	    lat.submitted ? (double)s.exits / (double)lat.submitted : 0.0,
+	    vs.workloads_shadowed ?
+		    (double)vs.shadow_ns / (double)vs.workloads_shadowed / 1e3 : 0.0,
+	    lat.mean_us, (unsigned long long)lat.p50_us,
+	    (unsigned long long)lat.p99_us);
 	v->last_exits = s.exits;
 	v->last_ns = now;
 }
