@@ -1141,6 +1141,41 @@ static int scan_ring_contents(struct scan_ctx *sc, int bi, const uint32_t *p,
 }
 
 /*
+ * Copy level 0 (a ring's commands, or a privileged segment) into the
+ * shadow's level-0 arena, which holds one: @bytes from @gma, of which
+ * those past @first wrap to @wrap_gma. Return 0 with *@copy set,
+ * SCAN_REFUSE when the memory is not the vGPU's, or -errno.
+ */
+static int copy_level0(struct gvt_cmd_scan *s, int bi, uint64_t gma,
+		       uint32_t first, uint64_t wrap_gma, uint32_t bytes,
+		       uint32_t **copy)
+{
+	struct gvt_cmd_arena *a = &s->shadow->arena[0];
+	uint32_t *dst;
+	int ret;
+
+	if (a->used)
+		return -EINVAL;
+	ret = arena_reserve(a);
+	if (ret)
+		return ret;
+	dst = a->base;
+	ret = s->mem.read(s->mem.opaque, false, gma, dst, first);
+	if (!ret && first < bytes)
+		ret = s->mem.read(s->mem.opaque, false, wrap_gma,
+				  dst + first / 4, bytes - first);
+	if (ret)
+		return refuse_early(s, gma, 0, "memory",
+				    "the memory at GGTT 0x%llx is not the vGPU's",
+				    (unsigned long long)gma);
+	a->used = ((size_t)bytes / 4 + 15) & ~(size_t)15;
+	s->shadow->bytes += bytes;
+	buf_at(s, bi)->shadow = dst;
+	*copy = dst;
+	return 0;
+}
+
+/*
  * The ring: its commands between head and tail, copied (or mapped) as one
  * linear buffer even when they wrap, so a command across the wrap is
  * contiguous for the checks.
@@ -1181,24 +1216,10 @@ int gvt_cmd_scan_ring(struct gvt_cmd_scan *s, uint64_t ring_gma,
 	if (bi < 0)
 		return scan_end(&sc, bi);
 	if (s->shadow) {
-		struct gvt_cmd_arena *a = &s->shadow->arena[0];
-
-		ret = arena_reserve(a);
+		ret = copy_level0(s, bi, ring_gma + head, first, ring_gma,
+				  bytes, &shadow);
 		if (ret)
 			return scan_end(&sc, ret);
-		shadow = a->base;
-		ret = s->mem.read(s->mem.opaque, false, ring_gma + head,
-				  shadow, first);
-		if (!ret && first < bytes)
-			ret = s->mem.read(s->mem.opaque, false, ring_gma,
-					  shadow + first / 4, bytes - first);
-		if (ret)
-			return scan_end(&sc, refuse_early(s, ring_gma, 0, "memory",
-				"the ring's memory at GGTT 0x%llx is not the vGPU's",
-				(unsigned long long)ring_gma));
-		a->used = ((size_t)bytes / 4 + 15) & ~(size_t)15;
-		s->shadow->bytes += bytes;
-		buf_at(s, bi)->shadow = shadow;
 		p = shadow;
 	} else {
 		size_t avail = 0;
@@ -1241,22 +1262,10 @@ int gvt_cmd_scan_buffer(struct gvt_cmd_scan *s, bool ppgtt, uint64_t gma,
 		if (bi < 0)
 			return scan_end(&sc, bi);
 		if (s->shadow) {
-			struct gvt_cmd_arena *a = &s->shadow->arena[0];
-
-			/* Level 0 holds one segment: a shadow's ring. */
-			if (a->used)
-				return scan_end(&sc, -EINVAL);
-			ret = arena_reserve(a);
+			ret = copy_level0(s, bi, gma, (uint32_t)bytes, gma,
+					  (uint32_t)bytes, &copy);
 			if (ret)
 				return scan_end(&sc, ret);
-			copy = a->base;
-			if (s->mem.read(s->mem.opaque, false, gma, copy, bytes))
-				return scan_end(&sc, refuse_early(s, gma, 0, "memory",
-					"the memory at GGTT 0x%llx is not the vGPU's",
-					(unsigned long long)gma));
-			a->used = ((size_t)bytes / 4 + 15) & ~(size_t)15;
-			s->shadow->bytes += bytes;
-			buf_at(s, bi)->shadow = copy;
 			p = copy;
 		} else {
 			p = s->mem.map(s->mem.opaque, false, gma, &avail);
