@@ -91,14 +91,15 @@ static int guest_read(void *opaque, bool ppgtt, uint64_t gma, void *dst,
 	return 0;
 }
 
-/* Count a finished scan and log its refusal; @level0 names what level 0
- * is (the ring, or the indirect workaround batch). A workload counts as
- * one scan, its ring's: its workaround batches add only their dwords. */
+/* Count a finished scan and log its refusal. Level 0 is the ring (@ring)
+ * or a workaround batch. A workload counts as one scan, its ring's: its
+ * workaround batches add only their dwords. */
 static int scan_result(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
-		       const struct gvt_cmd_scan *s, int ret,
-		       const char *level0, bool ring,
+		       const struct gvt_cmd_scan *s, int ret, bool ring,
 		       struct gvt_cmd_verdict *verdict)
 {
+	const char *level0 = ring ? "ring" : "indirect context batch";
+
 	if (ret < 0)
 		return ret;
 	*verdict = s->verdict;
@@ -138,7 +139,7 @@ int gvt_vgpu_scan_ring(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 	ret = gvt_cmd_scan_ring(&s, ring->start, ring->size, ring->head,
 				ring->tail);
 	gvt_cmd_scan_fini(&s);
-	return scan_result(vgpu, engine, &s, ret, "ring", true, verdict);
+	return scan_result(vgpu, engine, &s, ret, true, verdict);
 }
 
 int gvt_vgpu_scan_wa_ctx(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
@@ -164,14 +165,12 @@ int gvt_vgpu_scan_wa_ctx(struct gvt_vgpu *vgpu, enum gvt_engine_id engine,
 		ret = gvt_cmd_scan_buffer(&s, false, wa->indirect_gma,
 					  wa->indirect_bytes, true);
 		gvt_cmd_scan_fini(&s);
-		ret = scan_result(vgpu, engine, &s, ret,
-				  "indirect context batch", false, verdict);
+		ret = scan_result(vgpu, engine, &s, ret, false, verdict);
 	}
 	if (!ret && wa->per_ctx_valid) {
 		ret = gvt_cmd_scan_buffer(&s, false, wa->per_ctx_gma, 0, false);
 		gvt_cmd_scan_fini(&s);
-		ret = scan_result(vgpu, engine, &s, ret,
-				  "indirect context batch", false, verdict);
+		ret = scan_result(vgpu, engine, &s, ret, false, verdict);
 	}
 	return ret;
 }
