@@ -8,9 +8,9 @@
  * with work in flight, and 4 vGPUs x 10,000 workloads losing and
  * duplicating nothing.
  *
- * The guest side is written here from the PRM's layout (GGTT entries,
- * context image, ring, ELSP, CSB), not from libgvt's headers, so that a
- * libgvt that misreads the hardware fails here. Helpers record the first
+ * The guest side is written from the PRM's layout (GGTT entries, context
+ * image, ring, ELSP, CSB: here and in tests/mock/guest_gen9.h), not from
+ * libgvt's headers, so that a libgvt that misreads the hardware fails here. Helpers record the first
  * problem in the guest rather than asserting, so the load test's threads
  * can use them; tg_ok() asserts in the test's thread.
  */
@@ -24,94 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_gen9.h"
 #include "guest_ppgtt.h"
 #include "harness.h"
 #include "scheduler.h"
 
 #define PAGE		4096u
 #define MiB		(1ull << 20)
-
-/* PVINFO */
-#define PV_MAGIC		0x78000u
-#define PV_AP_BASE		0x78040u
-#define PV_AP_SIZE		0x78044u
-#define PV_G2V_NOTIFY		0x78818u
-#define PV_PDP0_LO		0x78838u
-#define PV_PDP0_HI		0x7883cu
-#define VGT_MAGIC		0x4776544776544776ull
-#define G2V_PPGTT_L4_CREATE	4
-
-#define GGTT_BAR		(8ull << 20)
-
-/* Interrupts: master, GT bank 0; context switch is bit 8 of an engine's
- * byte (rcs at 0, bcs at 16). */
-#define MASTER_IRQ		0x44200u
-#define MASTER_IRQ_ENABLE	(1u << 31)
-#define GT_IMR0			0x44304u
-#define GT_IIR0			0x44308u
-#define GT_IER0			0x4430cu
-#define GT_CTX_SWITCH(e)	(1u << (8 + 16 * (e)))
-#define GDRST			0x941cu
-#define GDRST_ENGINE(e)		((e) ? 1u << 3 : 1u << 1)
-
-/* Engine registers from the engine's base. */
-#define R_HWS_PGA		0x080u
-#define R_ELSP			0x230u
-#define R_EL_STATUS_LO		0x234u
-#define R_EL_STATUS_HI		0x238u
-#define R_MODE			0x29cu
-#define R_CSB			0x370u
-#define R_CSB_PTR		0x3a0u
-#define R_GPR(n)		(0x600u + 8 * (n))
-#define EL_QUEUE_FULL		(1u << 2)
-#define RUN_LIST_ENABLE		(1u << 15)
-
-/* Descriptor, low dword. */
-#define D_VALID			(1u << 0)
-#define D_4LEVEL		(3u << 3)
-#define D_PRIV			(1u << 8)
-
-/* CSB events. */
-#define CSB_I2A			(1u << 0)
-#define CSB_PREEMPTED		(1u << 1)
-#define CSB_SWITCH		(1u << 2)
-#define CSB_A2I			(1u << 3)
-#define CSB_COMPLETE		(1u << 4)
-#define CSB_LITE		(1u << 15)
-#define CSB_N			6
-#define HWSP_CSB		0x10
-#define HWSP_CSB_WP		0x1f
-
-/* Context image, register-state page: the value of slot X is at X + 1. */
-#define CTX_CONTROL		0x02
-#define CTX_HEAD		0x04
-#define CTX_TAIL		0x06
-#define CTX_START		0x08
-#define CTX_CTL			0x0a
-#define CTX_BB_STATE		0x10
-#define CTX_PDP3_UDW		0x24
-#define HEAD_ADDR		0x001ffffcu
-
-/* Commands. */
-#define MI_NOOP			0x00000000u
-#define MI_ARB_CHECK		0x02800000u
-#define MI_BB_END		0x05000000u
-#define MI_MATH(n)		(0x0d000000u | ((n) - 1))
-#define MI_SEM_WAIT_EQ		(0x0e000000u | 1u << 15 | 4u << 12 | 2)
-#define MI_SDI			(0x10000000u | 2)	/* PPGTT, a dword */
-#define MI_LRI(n)		(0x11000000u | (2 * (n) - 1))
-#define MI_SRM			(0x12000000u | 2)
-#define MI_LRM			(0x14800000u | 2)
-#define MI_BB_START		(0x18800000u | 1u << 8 | 1)	/* PPGTT */
-#define ALU(op, a, b)		((uint32_t)(op) << 20 | (a) << 10 | (b))
-#define ALU_LOAD		0x080
-#define ALU_ADD			0x100
-#define ALU_STORE		0x180
-#define ALU_R0			0x00
-#define ALU_R1			0x01
-#define ALU_SRCA		0x20
-#define ALU_SRCB		0x21
-#define ALU_ACCU		0x31
 
 /* Guest RAM: GGTT-mapped pages from 1 MiB, PPGTT data from 8 MiB at GPU
  * address DATA_GMA (above 4 GiB: every level of the walk is used), page
@@ -125,8 +44,6 @@
 #define UNMAPPED_GMA		0x0000500000000000ull
 
 #define WAIT_MS			5000
-
-static const uint32_t eng_base[2] = { 0x2000, 0x22000 };
 
 struct tctx {
 	unsigned int e;			/* 0 rcs, 1 bcs */
@@ -281,8 +198,8 @@ static void tg_open(struct tguest *g, struct gvt_ctx *ctx)
 		 * entry, in the status page's copy too. */
 		g->csb_head[e] = CSB_N - 1;
 		ram_st(g, gpa + 4 * HWSP_CSB_WP, CSB_N - 1);
-		wr(g, eng_base[e] + R_MODE, RUN_LIST_ENABLE << 16 | RUN_LIST_ENABLE);
-		wr(g, eng_base[e] + R_HWS_PGA, gm);
+		wr(g, guest_eng_base[e] + R_MODE, RUN_LIST_ENABLE << 16 | RUN_LIST_ENABLE);
+		wr(g, guest_eng_base[e] + R_HWS_PGA, gm);
 	}
 	wr(g, PV_PDP0_LO, (uint32_t)g->pt.pml4);
 	wr(g, PV_PDP0_HI, (uint32_t)(g->pt.pml4 >> 32));
@@ -313,8 +230,7 @@ static void ctx_new(struct tguest *g, struct tctx *c, unsigned int e,
 		    uint32_t id, unsigned int ring_pages)
 {
 	unsigned int img_pages = e ? 2 : 22;
-	uint32_t base = eng_base[e];
-	uint32_t *r;
+	const uint64_t pdp[4] = { g->pt.pml4 };
 
 	memset(c, 0, sizeof(*c));
 	c->e = e;
@@ -324,26 +240,8 @@ static void ctx_new(struct tguest *g, struct tctx *c, unsigned int e,
 	c->ring_gpa = GGTT_GPA + (uint64_t)g->ggtt_pages * PAGE;
 	c->ring_gm = ggtt_map(g, c->ring_gpa, ring_pages);
 	c->ring_bytes = ring_pages * PAGE;
-	r = ctx_regs(g, c);
-	r[CTX_CONTROL] = base + 0x244;
-	r[CTX_CONTROL + 1] = 0x00090009;	/* inhibit syn switch, restore */
-	r[CTX_HEAD] = base + 0x34;
-	r[CTX_TAIL] = base + 0x30;
-	r[CTX_START] = base + 0x38;
-	r[CTX_START + 1] = c->ring_gm;
-	r[CTX_CTL] = base + 0x3c;
-	r[CTX_CTL + 1] = ((ring_pages - 1) << 12) | 1;
-	r[CTX_BB_STATE] = base + 0x110;
-	r[CTX_BB_STATE + 1] = 0x20;
-	for (unsigned int n = 0; n < 4; n++) {
-		unsigned int slot = CTX_PDP3_UDW + 4 * (3 - n);
-		uint64_t pdp = n ? 0 : g->pt.pml4;
-
-		r[slot] = base + 0x274 + 8 * n;
-		r[slot + 1] = (uint32_t)(pdp >> 32);
-		r[slot + 2] = base + 0x270 + 8 * n;
-		r[slot + 3] = (uint32_t)pdp;
-	}
+	guest_ctx_fill(ctx_regs(g, c), guest_eng_base[e], c->ring_gm,
+		       ring_pages, pdp);
 }
 
 static uint32_t ctx_tail(const struct tctx *c)
@@ -387,10 +285,10 @@ static uint32_t desc_lo(const struct tctx *c)
 static void elsp_raw(struct tguest *g, unsigned int e, uint32_t hi0,
 		     uint32_t lo0, uint32_t hi1, uint32_t lo1)
 {
-	wr(g, eng_base[e] + R_ELSP, hi1);
-	wr(g, eng_base[e] + R_ELSP, lo1);
-	wr(g, eng_base[e] + R_ELSP, hi0);
-	wr(g, eng_base[e] + R_ELSP, lo0);
+	wr(g, guest_eng_base[e] + R_ELSP, hi1);
+	wr(g, guest_eng_base[e] + R_ELSP, lo1);
+	wr(g, guest_eng_base[e] + R_ELSP, hi0);
+	wr(g, guest_eng_base[e] + R_ELSP, lo0);
 }
 
 static void elsp(struct tguest *g, const struct tctx *c0,
@@ -406,7 +304,7 @@ static void elsp(struct tguest *g, const struct tctx *c0,
 static unsigned int csb_read(struct tguest *g, unsigned int e,
 			     struct csb *out, unsigned int max)
 {
-	uint32_t base = eng_base[e];
+	uint32_t base = guest_eng_base[e];
 	uint64_t hwsp = g->hwsp_gpa[e];
 	uint32_t wp = ram_ld(g, hwsp + 4 * HWSP_CSB_WP);
 	unsigned int n = 0;
@@ -506,7 +404,7 @@ static void engine_reset(struct tguest *g, struct tctx *c)
 
 	wr(g, GDRST, GDRST_ENGINE(e));
 	ck_assert_uint_eq(rd(g, GDRST), 0);
-	ck_assert_uint_eq(rd(g, eng_base[e] + R_CSB_PTR) & 7, 7);
+	ck_assert_uint_eq(rd(g, guest_eng_base[e] + R_CSB_PTR) & 7, 7);
 	g->csb_head[e] = CSB_N - 1;
 	ram_st(g, g->hwsp_gpa[e] + 4 * HWSP_CSB_WP, CSB_N - 1);
 	ctx_regs(g, c)[CTX_HEAD + 1] = ctx_tail(c);
@@ -556,7 +454,7 @@ static void run_store(struct tguest *g, struct tctx *c, uint64_t gma,
 static uint64_t gated_batch(struct tguest *g, unsigned int e, uint64_t sem_gma,
 			    uint64_t gma, uint32_t v, uint64_t cnt_gma)
 {
-	uint32_t gpr0 = eng_base[e] + R_GPR(0), gpr1 = eng_base[e] + R_GPR(1);
+	uint32_t gpr0 = guest_eng_base[e] + R_GPR(0), gpr1 = guest_eng_base[e] + R_GPR(1);
 	uint32_t b[] = {
 		MI_ARB_CHECK,
 		MI_SEM_WAIT_EQ, 1, (uint32_t)sem_gma, (uint32_t)(sem_gma >> 32),
@@ -610,7 +508,7 @@ START_TEST(test_execlist_single_element_events)
 	wr(&g, GT_IIR0, iir);
 	ck_assert_uint_eq(rd(&g, GT_IIR0) & GT_CTX_SWITCH(0), 0);
 	/* Idle again: nothing queued, nothing running. */
-	ck_assert_uint_eq(rd(&g, eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
 	ck_assert_uint_eq(estats(&g, 0).completed, 1);
 	ck_assert_uint_eq(estats(&g, 0).submitted, 1);
 	tg_ok(&g);
@@ -669,9 +567,9 @@ START_TEST(test_execlist_pending_runs_after_first)
 	n = csb_read(&g, 0, ev, 8);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
-	st = rd(&g, eng_base[0] + R_EL_STATUS_LO);
+	st = rd(&g, guest_eng_base[0] + R_EL_STATUS_LO);
 	ck_assert_msg(st & EL_QUEUE_FULL, "EXECLIST_STATUS 0x%x", st);
-	ck_assert_uint_eq(rd(&g, eng_base[0] + R_EL_STATUS_HI), 0x31);
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_HI), 0x31);
 	usleep(20 * 1000);
 	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 0);	/* a still waits */
 	ck_assert_uint_eq(ram_ld(&g, gpa + 12), 0);	/* b did not overtake */
@@ -688,7 +586,7 @@ START_TEST(test_execlist_pending_runs_after_first)
 	ck_assert_uint_eq(ev[2].hi, 0x32);
 	ck_assert_uint_eq(ram_ld(&g, gpa + 4), 0xa);
 	ck_assert_uint_eq(ram_ld(&g, gpa + 12), 0xb);
-	st = rd(&g, eng_base[0] + R_EL_STATUS_LO);
+	st = rd(&g, guest_eng_base[0] + R_EL_STATUS_LO);
 	ck_assert_msg(!(st & EL_QUEUE_FULL), "EXECLIST_STATUS 0x%x", st);
 	tg_close(&g);
 }
