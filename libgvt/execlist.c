@@ -15,8 +15,11 @@
  *   last element done                  active-to-idle + complete, then
  *                                      idle-to-active if one was pending
  *
- * A workload followed in the queue by the same context (a lite restore)
- * completes without an event: the context never left the engine.
+ * A workload followed in the queue by the same context's next submission
+ * (a lite restore) completes without an event: the context never left the
+ * engine. Element 1 naming element 0's context is no lite restore: the
+ * GPU switches from the context to itself, and element 0's completion is
+ * an element switch.
  */
 #include <string.h>
 
@@ -168,6 +171,8 @@ void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 		}
 		w[n] = gvt_workload_create(vgpu, engine, desc[n],
 					   queued ? &prev_tail : NULL, &refused);
+		if (w[n])
+			w[n]->element = n;
 		if (!w[n] && !refused) {
 			/* The host ran short: to the guest, the GPU hung. */
 			refused = true;
@@ -228,7 +233,7 @@ void gvt_execlist_complete(struct gvt_vgpu *vgpu, struct gvt_workload *w)
 		 * workload was queued: the context carries on in the new one. */
 		return;
 	}
-	if (gvt_sched_next_is_same_context(vgpu, w))
+	if (gvt_sched_next_is_lite_restore(vgpu, w))
 		return;
 	if (r->index == 0 && (r->desc[1] & DESC_VALID)) {
 		csb_write(vgpu, engine, GVT_CSB_ELEMENT_SWITCH | GVT_CSB_COMPLETE,

@@ -549,7 +549,7 @@ bool gvt_sched_queued_tail(struct gvt_vgpu *vgpu, unsigned int engine,
 	return last != NULL;
 }
 
-bool gvt_sched_next_is_same_context(struct gvt_vgpu *vgpu,
+bool gvt_sched_next_is_lite_restore(struct gvt_vgpu *vgpu,
 				    const struct gvt_workload *w)
 {
 	struct gvt_scheduler *s = &vgpu->ctx->sched;
@@ -558,7 +558,7 @@ bool gvt_sched_next_is_same_context(struct gvt_vgpu *vgpu,
 
 	pthread_mutex_lock(&s->lock);
 	next = vgpu->engine[w->engine].queue;
-	same = next && next->lrca == w->lrca;
+	same = next && next->lrca == w->lrca && !next->element;
 	pthread_mutex_unlock(&s->lock);
 	return same;
 }

@@ -547,6 +547,45 @@ START_TEST(test_execlist_two_elements_events)
 }
 END_TEST
 
+/*
+ * The same context in both elements, which i915 never submits: the GPU
+ * runs element 0 to the image's tail, then loads the same image for
+ * element 1 and finds nothing left to run. Element 0's completion is an
+ * element switch, not a lite restore, and element 1's ends the execlist.
+ */
+START_TEST(test_execlist_same_context_both_elements)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	unsigned int n;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, 0x22, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	emit_store(&g, &c, gma, 0x55);
+	elsp_raw(&g, 0, c.id, desc_lo(&c), c.id + 1, desc_lo(&c));
+	/* Hands off the vGPU until both ran: element 0's completion is then
+	 * delivered while element 1 still waits in the queue. An MMIO read
+	 * waits for a delivery under way (it holds the vGPU's lock). */
+	stats_wait(&g, 0, completed, 2);
+	(void)rd(&g, guest_eng_base[0] + R_CSB_PTR);
+	n = csb_read(&g, 0, ev, 8);
+	tg_ok(&g);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
+	ck_assert_uint_eq(ev[1].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[1].hi, c.id);
+	ck_assert_uint_eq(ev[2].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[2].hi, c.id + 1);
+	ck_assert_uint_eq(ram_ld(&g, gpa), 0x55);
+	ck_assert_uint_eq(ctx_head(&g, &c) & HEAD_ADDR, ctx_tail(&c));
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
+	tg_close(&g);
+}
+END_TEST
+
 START_TEST(test_execlist_pending_runs_after_first)
 {
 	struct tguest g;
@@ -1004,6 +1043,7 @@ Suite *execlist_suite(void)
 	tcase_set_timeout(tc, 120);
 	ADD_TEST(tc, test_execlist_single_element_events);
 	ADD_TEST(tc, test_execlist_two_elements_events);
+	ADD_TEST(tc, test_execlist_same_context_both_elements);
 	ADD_TEST(tc, test_execlist_pending_runs_after_first);
 	ADD_TEST(tc, test_execlist_work_lands_and_head_written_back);
 	ADD_TEST(tc, test_execlist_lite_restore);
