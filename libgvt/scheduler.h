@@ -52,6 +52,7 @@ struct gvt_scheduler {
 	struct gvt_vgpu *delivering;	/* its lock is being tried, unlocked */
 
 	uint64_t queued_total;		/* workloads ever queued */
+	uint64_t stops_done;		/* stop requests whose queues are gone */
 
 	uint64_t mmio_switches;		/* engine register switches between vGPUs */
 	uint64_t mmio_switch_ns;	/* time they took */

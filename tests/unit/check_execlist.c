@@ -812,6 +812,43 @@ START_TEST(test_execlist_runaway_times_out)
 }
 END_TEST
 
+/*
+ * A vGPU reset while it holds the engine, with another vGPU's work queued
+ * behind it: the GPU thread had just picked the vGPU being reset (whose
+ * slice was not over) and, finding nothing else to do, slept; the queue
+ * behind must run without waiting for anyone's next submission.
+ */
+START_TEST(test_execlist_reset_lets_the_next_vgpu_run)
+{
+	struct tguest a, b;
+	struct tctx ca, cb;
+	struct csb ev[8];
+	uint64_t agma, bgma, bgpa;
+	unsigned int n;
+
+	tg_open(&a, t_ctx);
+	tg_open(&b, t_ctx);
+	ctx_new(&a, &ca, 0, 0x84, 4);
+	ctx_new(&b, &cb, 0, 0x85, 4);
+	data_alloc(&a, PAGE, &agma);
+	bgpa = data_alloc(&b, PAGE, &bgma);
+	ring_batch(&a, &ca, gated_batch(&a, 0, agma, agma + 4, 1, agma + 8));
+	elsp(&a, &ca, NULL);
+	ck_assert_uint_eq(csb_wait(&a, 0, CSB_I2A, ev, 8, WAIT_MS), 1);
+	usleep(1000);	/* a waits on its semaphore: no progress since */
+	emit_store(&b, &cb, bgma, 0x77);
+	elsp(&b, &cb, NULL);
+	engine_reset(&a, &ca);	/* well inside a's slice */
+	n = csb_wait(&b, 0, CSB_COMPLETE, ev, 8, 1000);
+	tg_ok(&b);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ev[1].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ram_ld(&b, bgpa), 0x77);
+	tg_close(&b);
+	tg_close(&a);
+}
+END_TEST
+
 /* ---- (f) refused workloads ---- */
 
 START_TEST(test_execlist_scanner_refusal_no_event)
@@ -1049,6 +1086,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_lite_restore);
 	ADD_TEST(tc, test_execlist_preemption_between_vgpus);
 	ADD_TEST(tc, test_execlist_runaway_times_out);
+	ADD_TEST(tc, test_execlist_reset_lets_the_next_vgpu_run);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
