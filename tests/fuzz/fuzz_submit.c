@@ -584,8 +584,9 @@ static void settle(struct run *r)
 		if (!n)
 			break;
 		if (now_ms() > end)
-			fail("stuck: %llu workloads still queued, running or undelivered after %u ms",
-			     (unsigned long long)n, SETTLE_MS);
+			fail("stuck: %llu of A's and %llu of the victim's workloads still queued, running or undelivered after %u ms",
+			     (unsigned long long)(v[0] ? gvt_sched_pending(v[0]) : 0),
+			     (unsigned long long)gvt_sched_pending(v[1]), SETTLE_MS);
 		if (spins < 200) {
 			sched_yield();
 		} else {
@@ -1594,8 +1595,12 @@ static void setup(void)
 	struct run r = { 0 };
 
 	verbose = getenv("FUZZ_SUBMIT_LOG");
+	if (verbose)
+		p.log_level = GVT_LOG_DEBUG;
 	if (gvt_ctx_create(&p, &ctx))
 		fail("setup");
+	if (verbose)
+		gvt_ctx_set_debug(ctx, GVT_DBG_SCHED | GVT_DBG_CORE);
 	gated_ops = *ctx->pgpu_ops;
 	sim_poll = gated_ops.engine_poll;
 	gated_ops.engine_poll = gated_poll;
