@@ -44,6 +44,7 @@ enum step {
 	STEP_ARB,	/* an arbitration point (MI_ARB_CHECK) */
 	STEP_WAIT,	/* a semaphore is not satisfied: stay on it */
 	STEP_HEAVY,	/* executed, and it took long: look at the clock */
+	STEP_PART,	/* a blit stopped part-way: stay on it, look at the clock */
 	STEP_HANG,	/* e->hang says why */
 };
 
@@ -273,6 +274,7 @@ int sim_engine_submit(void *pgpu, unsigned int engine, uint64_t lrca)
 	e->loaded = true;
 	e->preempt = false;
 	e->arb_on = true;
+	e->blt_partial = false;
 	e->hang[0] = '\0';
 	e->events = 0;
 	e->cmd_name = NULL;
@@ -805,7 +807,8 @@ static int step(struct sim_engine *e)
 		break;
 	case 2:
 		r = e->id == GVT_BCS ? sim_blt_exec(e, dw, len) : 1;
-		r = r < 0 ? STEP_HANG : r == 0 ? STEP_HEAVY : STEP_NEXT;
+		r = r < 0 ? STEP_HANG : r == 0 ? STEP_HEAVY :
+		    r == 2 ? STEP_PART : STEP_NEXT;
 		break;
 	case 3:
 		r = (dw[0] & 0xffff0000u) == 0x7a000000u ?
@@ -815,9 +818,11 @@ static int step(struct sim_engine *e)
 		r = STEP_NEXT;
 		break;
 	}
-	/* A wait stays on its command; a hang leaves the head on the command
-	 * that hung, as the error capture wants it. */
-	if (r == STEP_WAIT || r == STEP_HANG) {
+	if (r != STEP_PART)
+		e->blt_partial = false;
+	/* A wait and an unfinished blit stay on their command; a hang leaves
+	 * the head on the command that hung, as the error capture wants it. */
+	if (r == STEP_WAIT || r == STEP_PART || r == STEP_HANG) {
 		e->head = saved_head;
 		e->wraps = saved_wraps;
 		e->level = saved_level;
@@ -838,8 +843,9 @@ static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
 			return GVT_PGPU_HUNG;
 		if (!e->level && e->head == e->tail)
 			return GVT_PGPU_DONE;
-		/* Between ring commands is an arbitration point. */
-		if (!e->level && e->preempt && e->arb_on)
+		/* Between ring commands is an arbitration point; inside a
+		 * blit is not. */
+		if (!e->level && e->preempt && e->arb_on && !e->blt_partial)
 			return GVT_PGPU_PREEMPTED;
 		r = step(e);
 		if (r == STEP_HANG)
@@ -856,7 +862,8 @@ static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
 		(*commands)++;
 		if (r == STEP_ARB && e->preempt && e->arb_on)
 			return GVT_PGPU_PREEMPTED;
-		if (r == STEP_HEAVY || ++since_clock >= SIM_CLOCK_EVERY) {
+		if (r == STEP_HEAVY || r == STEP_PART ||
+		    ++since_clock >= SIM_CLOCK_EVERY) {
 			since_clock = 0;
 			if (now_ns() - start >= budget_ns)
 				return GVT_PGPU_RUNNING;
@@ -910,6 +917,7 @@ void sim_engine_reset(void *pgpu, unsigned int engine)
 	e->level = 0;
 	e->bb[0].active = false;
 	e->bb[1].active = false;
+	e->blt_partial = false;
 	e->hang[0] = '\0';
 	e->events = 0;
 }
