@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fuzz target: a hostile guest's submissions. A vGPU's guest (guest A,
- * made afresh for every input, with a few MiB of RAM) builds what a driver
+ * booting in 2 MiB of fresh RAM for every input, on a vGPU that a device
+ * reset returned to its state as created) builds what a driver
  * builds (a GGTT mapping, a 4-level PPGTT, a context image, a ring and a
  * status page per engine, batches in the GGTT and the PPGTT), then the
  * input rewrites any of it and submits: context-image fields (ring
@@ -16,7 +17,9 @@
  * After every submission (unless the input holds the engines back to
  * queue a second one behind it) and every reset, the harness waits,
  * bounded, until neither vGPU has work queued, running or undelivered. A
- * 20 ms hang timeout keeps runaway workloads short. Checked, abort() on
+ * 10 ms hang timeout keeps runaway workloads short (the victim's and the
+ * known-good workloads finish in the GPU thread's first look at them, so
+ * a loaded machine cannot make them time out). Checked, abort() on
  * failure (sanitizers catch the crashes):
  *   - neither vGPU is stuck: the wait ends within 5 s;
  *   - each of A's engines is idle (no execlist running or pending) or hung
@@ -29,8 +32,14 @@
  *   - libgvt logs no host-side error (it must not be the guest's to cause);
  *   - after a full GDRST, A runs a known-good NOOP workload to completion
  *     on every engine, with the CSB events a driver expects;
- *   - A's destruction releases every mapping and tracked page, and its
- *     GGTT slice points at the scratch page again.
+ *   - A's device reset, which ends every input, releases every mapping
+ *     and tracked page, and its GGTT slice points at the scratch page
+ *     again.
+ *
+ * The vGPUs outlive inputs (creating one faults in 2 MiB of registers,
+ * which under ASan took half the time of an input), so an input that
+ * breaks an invariant only after others ran may not break it alone; the
+ * device reset between inputs is meant to make that rare.
  *
  * The input: a flags byte (bit 0: A's hypervisor write-protects, so every
  * guest write goes through gvt_vgpu_page_write(); bit 1: A announces its
@@ -56,7 +65,7 @@
 #include "workload.h"
 
 #define PAGE		4096u
-#define RAM_SIZE	(4ull << 20)
+#define RAM_SIZE	(2ull << 20)
 #define RAM_FRAMES	(RAM_SIZE / PAGE)
 
 /* Guest frames: GGTT-mapped pages, PPGTT-mapped pages, the page-table
@@ -76,8 +85,10 @@
 #define G_RING(k)	(G_CTX(k) + 2)
 #define G_BATCH		28		/* the GGTT batch: 2 pages */
 #define G_DATA		30
-#define G_GOOD		32		/* known-good image (2), ring, status page */
-#define G_PAGES		40
+#define G_GOOD		32		/* known-good images (2 each), ring, status pages */
+#define G_GOOD_RING	(G_GOOD + 2 * GUEST_ENGINES)
+#define G_GOOD_HWSP	(G_GOOD_RING + 1)
+#define G_PAGES		48
 
 /* PPGTT: two batches, data (under another page table), a page above
  * 4 GiB that only a 4-level context reaches, and a hole. */
@@ -92,7 +103,7 @@
 #define NUM_BATCH	3
 #define BATCH_BYTES	(2 * PAGE)
 
-#define HANG_TIMEOUT_NS	(20ull * 1000 * 1000)
+#define HANG_TIMEOUT_NS	(10ull * 1000 * 1000)
 #define SETTLE_MS	5000
 #define MAX_HELD_OPS	8
 #define GOOD_ID		0x600d
@@ -419,8 +430,7 @@ static void guest_build(struct guest *g)
 	}
 }
 
-static void guest_open(struct guest *g, const char *name, bool tracked,
-		       bool announce)
+static void guest_create(struct guest *g, const char *name, bool tracked)
 {
 	memset(g, 0, sizeof(*g));
 	g->name = name;
@@ -430,6 +440,12 @@ static void guest_open(struct guest *g, const char *name, bool tracked,
 			    tracked ? &mock_hv_ops : &mock_hv_ops_no_track,
 			    g->hv, &g->vgpu))
 		fail("%s: create", name);
+}
+
+/* A vGPU as created (or reset), and a guest that boots in fresh RAM. */
+static void guest_start(struct guest *g, bool announce)
+{
+	memset(g->hv->ram, 0, RAM_SIZE);
 	guest_build(g);
 	guest_boot(g, announce);
 }
@@ -1007,9 +1023,12 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 			dw[1 + i] = pick_alu(r);
 		return 1 + n;
 	case 11:
+		/* Compare mode f ^ 4: zero flags wait for zero, which the
+		 * pages mapped at first hold; waits that never end cost a
+		 * hang timeout each. */
 		f = (uint32_t)take(r, 1);
 		a = pick_addr(r, &ggtt);
-		dw[0] = 0x0e000002u | (f & 7) << 12 | (f & 8 ? 0 : 1u << 15) |
+		dw[0] = 0x0e000002u | ((f ^ 4) & 7) << 12 | (f & 8 ? 0 : 1u << 15) |
 			(f & 16 ? 1u << 16 : 0) | (ggtt ? MI_USE_GGTT : 0);
 		dw[1] = f & 32 ? pick_u32(r) : 0;
 		put_addr(dw + 2, a);
@@ -1496,73 +1515,84 @@ static void op_mmio(struct run *r)
 
 /*
  * After a full GPU reset, whatever came before, A runs a NOOP workload on
- * every engine, from a fresh context image (3-level, no page tables) in
- * pages whose GGTT entries it sets again: the CSB says idle-to-active,
- * then active-to-idle and complete, and RING_HEAD reaches the tail.
+ * every engine at once, each from a fresh context image (3-level, no page
+ * tables) in pages whose GGTT entries it sets again: the CSB says
+ * idle-to-active, then active-to-idle and complete, and RING_HEAD reaches
+ * the tail.
  */
 static void run_known_good(struct run *r)
 {
 	static const uint8_t zero[PAGE];
 	static const uint64_t none[4];
 	struct guest *g = r->a;
-	uint64_t img = ggtt_gpa(G_GOOD), ring = ggtt_gpa(G_GOOD + 2);
+	uint64_t done[GUEST_ENGINES];
 	uint32_t regs[PAGE / 4];
 
 	wr(g, GDRST, GDRST_FULL);
 	if (rd(g, GDRST))
 		fail("A: GDRST reads 0x%x after a full reset", rd(g, GDRST));
-	for (unsigned int i = 0; i < 3 + GUEST_ENGINES; i++)
-		ggtt_set(g, g->ap_base / PAGE + G_GOOD + i, ggtt_gpa(G_GOOD + i) | 1);
-	guest_engines_init(g, G_GOOD + 3);
+	for (unsigned int i = G_GOOD; i < G_GOOD_HWSP + GUEST_ENGINES; i++)
+		ggtt_set(g, g->ap_base / PAGE + i, ggtt_gpa(i) | 1);
+	guest_write(g, ggtt_gpa(G_GOOD_RING), zero, PAGE);
+	guest_engines_init(g, G_GOOD_HWSP);
 	for (unsigned int e = 0; e < GUEST_ENGINES; e++) {
-		uint32_t base = guest_eng_base[e];
-		uint64_t done = engine_stats(g, e).completed;
-		uint32_t d[4] = { 0, 0, GOOD_ID,
-				  gm(g, G_GOOD) | D_VALID | D_3LEVEL | D_PRIV };
-		struct gvt_execlist el;
-		uint32_t csb[4];
+		uint64_t img = ggtt_gpa(G_GOOD + 2 * e);
+		uint32_t d[4] = { 0, 0, GOOD_ID + e,
+				  gm(g, G_GOOD + 2 * e) | D_VALID | D_3LEVEL | D_PRIV };
 
 		memset(regs, 0, sizeof(regs));
-		guest_ctx_fill(regs, base, gm(g, G_GOOD + 2), 1, none);
+		guest_ctx_fill(regs, guest_eng_base[e], gm(g, G_GOOD_RING), 1, none);
 		regs[CTX_TAIL + 1] = 16;
 		guest_write(g, img, zero, PAGE);
 		guest_write(g, img + PAGE, regs, PAGE);
-		guest_write(g, ring, zero, PAGE);
+		done[e] = engine_stats(g, e).completed;
 		elsp_write(g, e, d, 4);
-		settle(r);
-		el = execlist_of(g, e);
+	}
+	settle(r);
+	for (unsigned int e = 0; e < GUEST_ENGINES; e++) {
+		uint32_t base = guest_eng_base[e];
+		uint64_t head = ggtt_gpa(G_GOOD + 2 * e) + PAGE + 4 * (CTX_HEAD + 1);
+		struct gvt_execlist el = execlist_of(g, e);
+		uint32_t csb[4];
+
 		if (el.hung || el.running >= 0 || el.pending >= 0 ||
-		    engine_stats(g, e).completed != done + 1)
+		    engine_stats(g, e).completed != done[e] + 1)
 			fail("A: after a full reset, a NOOP workload on %s did not complete (%s)",
 			     engine_name[e], el.hung ? "hung" : "still running");
-		if ((ram_ld(g, img + PAGE + 4 * (CTX_HEAD + 1)) & HEAD_ADDR) != 16)
+		if ((ram_ld(g, head) & HEAD_ADDR) != 16)
 			fail("A: after a full reset, RING_HEAD on %s is 0x%x, not the tail",
-			     engine_name[e], ram_ld(g, img + PAGE + 4 * (CTX_HEAD + 1)));
+			     engine_name[e], ram_ld(g, head));
 		for (unsigned int i = 0; i < 4; i++)
 			csb[i] = rd(g, base + R_CSB + 4 * i);
 		if ((rd(g, base + R_CSB_PTR) & 7) != 1 || csb[0] != CSB_I2A ||
-		    csb[2] != (CSB_A2I | CSB_COMPLETE) || csb[3] != GOOD_ID)
+		    csb[2] != (CSB_A2I | CSB_COMPLETE) || csb[3] != GOOD_ID + e)
 			fail("A: after a full reset, %s's CSB holds 0x%x:0x%x 0x%x:0x%x (write pointer %u)",
 			     engine_name[e], csb[1], csb[0], csb[3], csb[2],
 			     rd(g, base + R_CSB_PTR) & 7);
 	}
 }
 
-static void guest_close(struct guest *g)
+/*
+ * A device reset ends every input: it leaves the vGPU as created, without
+ * the cost of creating one (2 MiB of registers to fault in, under ASan,
+ * each time), and must release all it held: no mapping of guest memory,
+ * no tracked page, no GGTT entry but the scratch page.
+ */
+static void guest_release(struct guest *g)
 {
 	uint32_t first = g->ap_base / PAGE;
 
-	gvt_vgpu_destroy(g->vgpu);
+	if (gvt_vgpu_reset(g->vgpu))
+		fail("%s: device reset failed", g->name);
 	if (g->hv->maps_live || g->hv->bad_unmaps || g->hv->tracked_live)
-		fail("%s: destroyed with %llu mappings and %llu tracked pages left, %llu bad unmaps",
+		fail("%s: reset with %llu mappings and %llu tracked pages left, %llu bad unmaps",
 		     g->name, (unsigned long long)g->hv->maps_live,
 		     (unsigned long long)g->hv->tracked_live,
 		     (unsigned long long)g->hv->bad_unmaps);
 	for (unsigned int i = 0; i < G_PAGES; i++)
 		if (ctx->pgpu_ops->ggtt_read(ctx->pgpu, first + i) !=
 		    (ctx->scratch_addr | 1))
-			fail("%s: its GGTT entry %u outlived it", g->name, i);
-	mock_hv_destroy(g->hv);
+			fail("%s: its GGTT entry %u outlived a reset", g->name, i);
 }
 
 /* What A's engines did, and its data pages. */
@@ -1582,6 +1612,10 @@ static void summary(struct guest *g)
 		ram_ld(g, (uint64_t)(F_PPGTT + 4) * PAGE + 4),
 		ram_ld(g, ggtt_gpa(G_DATA)), ram_ld(g, ggtt_gpa(G_DATA) + 4));
 }
+
+/* Guest A without and with write protection: made once, reset after
+ * every input. */
+static struct guest attacker[2];
 
 static void setup(void)
 {
@@ -1607,7 +1641,10 @@ static void setup(void)
 	ctx->pgpu_ops = &gated_ops;
 	gvt_sched_set_timeout(ctx, HANG_TIMEOUT_NS);
 
-	guest_open(&victim, "victim", true, true);
+	guest_create(&attacker[0], "A", false);
+	guest_create(&attacker[1], "A", true);
+	guest_create(&victim, "victim", true);
+	guest_start(&victim, true);
 	victim_expect = malloc(RAM_SIZE);
 	if (!victim_expect)
 		fail("setup memory");
@@ -1627,15 +1664,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct guest a;
-	struct run r = { .p = data, .left = size, .a = &a };
+	struct run r = { .p = data, .left = size };
 	unsigned int flags;
 
 	if (!ctx)
 		setup();
 	flags = (unsigned int)take(&r, 1);
+	r.a = &attacker[flags & 1];
 	r.announce = flags & 2;
-	guest_open(&a, "A", flags & 1, r.announce);
+	guest_start(r.a, r.announce);
 	while (r.left) {
 		if (r.held && ++r.held_ops > MAX_HELD_OPS)
 			settle_and_check(&r);
@@ -1685,10 +1722,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	settle_and_check(&r);
 	check_log();
 	if (verbose)
-		summary(&a);
+		summary(r.a);
 	run_known_good(&r);
 	check_victim_memory();
-	guest_close(&a);
+	guest_release(r.a);
 	check_log();
 	return 0;
 }

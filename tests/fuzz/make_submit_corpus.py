@@ -40,8 +40,9 @@ def bb_start(which, second=False):
 
 
 def sem_wait_data_eq1():
-    # compare == (4), polling, PPGTT data page, against 1 (never true).
-    return bytes([C_SEM, 4 | 32, 0, 0, 0, 0, 2, 1])
+    # compare == (flags 0: the mode is flags ^ 4), polling, the PPGTT data
+    # page, against 1 (never true).
+    return bytes([C_SEM, 32, 0, 0, 0, 0, 2, 1])
 
 
 def color_blt_ggtt(page):
