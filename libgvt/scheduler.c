@@ -552,20 +552,6 @@ bool gvt_sched_queued_tail(struct gvt_vgpu *vgpu, unsigned int engine,
 	return last != NULL;
 }
 
-bool gvt_sched_next_is_lite_restore(struct gvt_vgpu *vgpu,
-				    const struct gvt_workload *w)
-{
-	struct gvt_scheduler *s = &vgpu->ctx->sched;
-	const struct gvt_workload *next;
-	bool same;
-
-	pthread_mutex_lock(&s->lock);
-	next = vgpu->engine[w->engine].queue;
-	same = next && next->lrca == w->lrca && !next->element;
-	pthread_mutex_unlock(&s->lock);
-	return same;
-}
-
 static void free_list(struct gvt_workload *w)
 {
 	while (w) {

@@ -71,10 +71,6 @@ void gvt_sched_queue(struct gvt_vgpu *vgpu, struct gvt_workload *w);
 /* The tail of the last queued workload of context @lrca on @engine. */
 bool gvt_sched_queued_tail(struct gvt_vgpu *vgpu, unsigned int engine,
 			   uint64_t lrca, uint32_t *tail);
-/* Is the workload queued after @w the same context, submitted later as
- * element 0 (a lite restore)? Element 1 of @w's own submission is not. */
-bool gvt_sched_next_is_lite_restore(struct gvt_vgpu *vgpu,
-				    const struct gvt_workload *w);
 
 /*
  * Stop @vgpu's work on @engines: engines running its workloads are reset,

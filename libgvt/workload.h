@@ -49,7 +49,8 @@ struct gvt_workload {
 	struct gvt_cmd_shadow *shadow;	/* the ring's and batches' copies */
 	uint64_t gm[3];			/* host GM each level's copies live at */
 	uint32_t gm_pages[3];		/* 0: not mapped */
-	unsigned int element;		/* 0 or 1: its place in the ELSP write */
+	uint64_t submission;		/* its ELSP write: gvt_execlist.submissions */
+	unsigned int element;		/* 0 or 1: its place in that write */
 	bool started;			/* dispatched at least once */
 	int status;			/* enum gvt_workload_status */
 	uint32_t events;		/* GVT_PGPU_EV_* not yet delivered */

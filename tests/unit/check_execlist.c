@@ -586,6 +586,50 @@ START_TEST(test_execlist_same_context_both_elements)
 }
 END_TEST
 
+/*
+ * A pending execlist that starts with the context the running one ends
+ * with is no lite restore: the running execlist ends (active-to-idle),
+ * then the pending one runs and ends with events of its own.
+ */
+START_TEST(test_execlist_pending_same_context_as_running)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	unsigned int n;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, 0x23, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	ring_batch(&g, &c, gated_batch(&g, 0, gma, gma + 4, 0xa, gma + 8));
+	elsp_raw(&g, 0, 0x31, desc_lo(&c), 0x32, desc_lo(&c));
+	ck_assert_uint_eq(csb_wait(&g, 0, CSB_I2A, ev, 8, WAIT_MS), 1);
+	/* While element 0 waits: the same context twice more, pending. */
+	elsp_raw(&g, 0, 0x33, desc_lo(&c), 0x34, desc_lo(&c));
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 0);
+	ram_st(&g, gpa, 1);
+	stats_wait(&g, 0, completed, 4);
+	(void)rd(&g, guest_eng_base[0] + R_CSB_PTR);
+	n = csb_read(&g, 0, ev, 8);
+	tg_ok(&g);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(ev[0].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[0].hi, 0x31);
+	ck_assert_uint_eq(ev[1].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[1].hi, 0x32);
+	ck_assert_uint_eq(ev[2].lo, CSB_I2A);
+	ck_assert_uint_eq(ev[3].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[3].hi, 0x33);
+	ck_assert_uint_eq(ev[4].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[4].hi, 0x34);
+	ck_assert_uint_eq(ram_ld(&g, gpa + 4), 0xa);
+	ck_assert_uint_eq(ram_ld(&g, gpa + 8), 1);
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
+	tg_close(&g);
+}
+END_TEST
+
 START_TEST(test_execlist_pending_runs_after_first)
 {
 	struct tguest g;
@@ -1082,6 +1126,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_two_elements_events);
 	ADD_TEST(tc, test_execlist_same_context_both_elements);
 	ADD_TEST(tc, test_execlist_pending_runs_after_first);
+	ADD_TEST(tc, test_execlist_pending_same_context_as_running);
 	ADD_TEST(tc, test_execlist_work_lands_and_head_written_back);
 	ADD_TEST(tc, test_execlist_lite_restore);
 	ADD_TEST(tc, test_execlist_preemption_between_vgpus);
