@@ -1595,13 +1595,13 @@ static void guest_release(struct guest *g)
 			fail("%s: its GGTT entry %u outlived a reset", g->name, i);
 }
 
-/* What A's engines did, and its data pages. */
+/* What A's engines did since its vGPU was created, and its data pages. */
 static void summary(struct guest *g)
 {
 	for (unsigned int e = 0; e < GUEST_ENGINES; e++) {
 		struct gvt_engine_stats st = engine_stats(g, e);
 
-		fprintf(stderr, "A %s: submitted %llu completed %llu hung %llu refused %llu\n",
+		fprintf(stderr, "A %s, since created: submitted %llu completed %llu hung %llu refused %llu\n",
 			st.name, (unsigned long long)st.submitted,
 			(unsigned long long)st.completed,
 			(unsigned long long)st.hung,
