@@ -576,7 +576,113 @@ static inline uint64_t addr64(const uint32_t *cmd, unsigned int i,
 	       0x0000ffffffffffffull;
 }
 
+/*
+ * A blit surface: the bytes it spans, from its base, over the pixels
+ * [x1, x2) x [y1, y2) at @cpp bytes each. Linear: @pitch bytes a row,
+ * signed. Tiled: X tiles (512 B x 8 rows) or Y tiles (128 B x 32 rows) of
+ * 4 KiB, row-major, @pitch bytes a row of tiles' rows; BCS_SWCTRL picks X
+ * or Y when the command runs, so both are covered. Columns past the pitch
+ * spill into the next tiles, as the GPU addresses them.
+ */
+struct blt_extent {
+	int64_t lo, hi;		/* [lo, hi) from the base */
+};
+
+static struct blt_extent blt_tiled(uint64_t pitch, uint32_t xb2, uint32_t y1,
+				   uint32_t y2, uint32_t tile_w, uint32_t tile_h)
+{
+	uint64_t per_row = pitch / tile_w;
+
+	return (struct blt_extent){
+		.lo = (int64_t)((y1 / tile_h) * per_row * 4096),
+		.hi = (int64_t)(((y2 - 1) / tile_h * per_row +
+				 (xb2 - 1) / tile_w + 1) * 4096),
+	};
+}
+
+static struct blt_extent blt_surface(bool tiled, int64_t pitch, uint32_t cpp,
+				     uint32_t x1, uint32_t y1, uint32_t x2,
+				     uint32_t y2)
+{
+	uint32_t xb1 = x1 * cpp, xb2 = x2 * cpp;
+	struct blt_extent e, ey;
+
+	if (!tiled) {
+		int64_t first = (int64_t)y1 * pitch, last = (int64_t)(y2 - 1) * pitch;
+
+		e.lo = (first < last ? first : last) + xb1;
+		e.hi = (first < last ? last : first) + xb2;
+		return e;
+	}
+	e = blt_tiled((uint64_t)pitch, xb2, y1, y2, 512, 8);
+	ey = blt_tiled((uint64_t)pitch, xb2, y1, y2, 128, 32);
+	e.lo = e.lo < ey.lo ? e.lo : ey.lo;
+	e.hi = e.hi > ey.hi ? e.hi : ey.hi;
+	return e;
+}
+
 static int scan_group(struct scan_ctx *sc, int bi);
+
+/* A blit's surface at @base, [@e.lo, @e.hi) from it, in the vGPU's GGTT. */
+static int check_blt_surface(struct scan_ctx *sc, const struct cursor *c,
+			     const struct gvt_cmd_desc *d, uint64_t base,
+			     struct blt_extent e, const char *role)
+{
+	uint64_t at = base + (uint64_t)e.lo;
+
+	if ((int64_t)base + e.lo < 0 || at > 0x0000ffffffffffffull)
+		return refuse(sc, c, c->ip, d->name, "ggtt-range",
+			      "its %s at GGTT 0x%llx reaches below 0 or past 48 bits",
+			      role, (unsigned long long)base);
+	return check_ggtt(sc, c, d, at, (uint64_t)(e.hi - e.lo), role);
+}
+
+/*
+ * XY_COLOR_BLT, XY_SRC_COPY_BLT, XY_FAST_COPY_BLT in the ring or a GGTT
+ * batch: the GPU draws them through the GGTT (docs/sim-gpu.md), so their
+ * surfaces must lie in the vGPU's graphics memory. In a PPGTT batch they
+ * go through the shadow PPGTT like any other address.
+ */
+static int audit_blt(struct scan_ctx *sc, const struct cursor *c,
+		     const struct gvt_cmd_desc *d)
+{
+	static const uint32_t xy_cpp[4] = { 1, 2, 2, 4 };
+	static const uint32_t fast_cpp[8] = { 1, 2, 8, 4, 8, 8, 8, 8 };
+	const uint32_t *cmd = &c->p[c->ip];
+	bool fast = (cmd[0] & 0xffc00000u) == 0x50800000u;
+	bool copy = fast || (cmd[0] & 0xffc00000u) == 0x54c00000u;
+	uint32_t x1 = cmd[2] & 0xffff, y1 = cmd[2] >> 16;
+	uint32_t x2 = cmd[3] & 0xffff, y2 = cmd[3] >> 16;
+	uint32_t sx = cmd[6] & 0xffff, sy = cmd[6] >> 16, cpp;
+	bool dst_tiled, src_tiled;
+	int64_t dpitch, spitch;
+	int ret;
+
+	if (buf_at(sc->s, c->buf)->ppgtt || x2 <= x1 || y2 <= y1)
+		return 0;
+	if (fast) {
+		/* Depths the GPU does not draw are counted at the widest. */
+		cpp = fast_cpp[(cmd[1] >> 24) & 7];
+		dst_tiled = (cmd[0] >> 13) & 3;
+		src_tiled = (cmd[0] >> 20) & 3;
+	} else {
+		cpp = xy_cpp[(cmd[1] >> 24) & 3];
+		dst_tiled = cmd[0] & (1u << 11);
+		src_tiled = cmd[0] & (1u << 15);
+	}
+	/* Tiled pitches are in dwords, linear ones signed bytes. */
+	dpitch = dst_tiled ? (int64_t)(cmd[1] & 0xffff) * 4 : (int16_t)(cmd[1] & 0xffff);
+	ret = check_blt_surface(sc, c, d, cmd[4] | (uint64_t)(cmd[5] & 0xffff) << 32,
+				blt_surface(dst_tiled, dpitch, cpp, x1, y1, x2, y2),
+				"destination");
+	if (ret || !copy)
+		return ret;
+	spitch = src_tiled ? (int64_t)(cmd[7] & 0xffff) * 4 : (int16_t)(cmd[7] & 0xffff);
+	return check_blt_surface(sc, c, d, cmd[8] | (uint64_t)(cmd[9] & 0xffff) << 32,
+				 blt_surface(src_tiled, spitch, cpp, sx, sy,
+					     sx + (x2 - x1), sy + (y2 - y1)),
+				 "source");
+}
 
 /* Apply the rules of one command with operands to audit. */
 static int audit_operands(struct scan_ctx *sc, struct cursor *c,
@@ -709,6 +815,8 @@ static int audit_operands(struct scan_ctx *sc, struct cursor *c,
 			return 0;
 		return check_ggtt(sc, c, d, addr64(cmd, 1, ~4095ull), 4096,
 				  "flushes");
+	case CMD_AUDIT_BLT:
+		return audit_blt(sc, c, d);
 	default:
 		return 0;
 	}
@@ -933,7 +1041,10 @@ static void fast_run(struct scan_ctx *sc, struct cursor *c)
 	const struct gvt_cmd_policy *pol = sc->s->policy;
 	const struct cmd_hot *hot = sc->et->hot;
 	const uint64_t *reg_ok = pol ? pol->reg_ok : NULL;
-	const uint32_t stop = pol ? STOP_AUDIT : STOP_DECODE;
+	/* Blits in a PPGTT batch have nothing to audit. */
+	const uint32_t stop = !pol ? STOP_DECODE :
+			      buf_at(sc->s, c->buf)->ppgtt ?
+			      STOP_AUDIT & ~STOP(BLT) : STOP_AUDIT;
 	const uint32_t *p = c->p;
 	uint32_t ip = c->ip, n = c->n;
 	uint64_t count = 0;

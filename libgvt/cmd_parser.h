@@ -47,6 +47,7 @@ enum gvt_cmd_audit {
 	CMD_AUDIT_CLFLUSH,
 	CMD_AUDIT_BB_START,
 	CMD_AUDIT_BB_END,
+	CMD_AUDIT_BLT,		/* a blit the GPU draws: GGTT surfaces checked */
 	CMD_AUDIT_UNKNOWN,	/* internal: no command has this opcode */
 };
 

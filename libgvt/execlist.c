@@ -15,8 +15,11 @@
  *   last element done                  active-to-idle + complete, then
  *                                      idle-to-active if one was pending
  *
- * A workload followed in the queue by the same context (a lite restore)
- * completes without an event: the context never left the engine.
+ * A workload whose execlist a lite restore replaced completes without an
+ * event: the context never left the engine, and goes on in the new one.
+ * Workloads carry the number of the ELSP write they came in and their
+ * element, so that a context appearing twice (in both elements, or in the
+ * running and the pending execlist) is never taken for a lite restore.
  */
 #include <string.h>
 
@@ -144,6 +147,7 @@ void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 	const char *name = vgpu->ctx->platform->engines[engine].name;
 	struct gvt_workload *w[2] = { NULL, NULL };
 	struct gvt_execlist_slot *slot;
+	uint64_t submission = el->submissions + 1;
 	bool refused = false;
 
 	if (el->running >= 0 && el->pending >= 0) {
@@ -168,6 +172,10 @@ void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 		}
 		w[n] = gvt_workload_create(vgpu, engine, desc[n],
 					   queued ? &prev_tail : NULL, &refused);
+		if (w[n]) {
+			w[n]->submission = submission;
+			w[n]->element = n;
+		}
 		if (!w[n] && !refused) {
 			/* The host ran short: to the guest, the GPU hung. */
 			refused = true;
@@ -184,8 +192,10 @@ void gvt_execlist_submit(struct gvt_vgpu *vgpu, unsigned int engine,
 	slot = &el->slot[el->write_slot];
 	*slot = (struct gvt_execlist_slot){
 		.desc = { desc[0], desc[1] & DESC_VALID ? desc[1] : 0 },
+		.submission = submission,
 		.valid = true,
 	};
+	el->submissions = submission;
 	if (el->running < 0) {
 		el->running = (int)el->write_slot;
 		csb_write(vgpu, engine, GVT_CSB_IDLE_TO_ACTIVE, 0);
@@ -222,14 +232,11 @@ void gvt_execlist_complete(struct gvt_vgpu *vgpu, struct gvt_workload *w)
 	if (el->hung || el->running < 0)
 		return;
 	r = &el->slot[el->running];
+	/* A lite restore replaced @w's execlist: the context carries on in
+	 * the new one. */
+	if (w->submission != r->submission || w->element != r->index)
+		return;
 	cur = r->desc[r->index];
-	if (!same_context(cur, w->desc)) {
-		/* A lite restore replaced the running execlist after this
-		 * workload was queued: the context carries on in the new one. */
-		return;
-	}
-	if (gvt_sched_next_is_same_context(vgpu, w))
-		return;
 	if (r->index == 0 && (r->desc[1] & DESC_VALID)) {
 		csb_write(vgpu, engine, GVT_CSB_ELEMENT_SWITCH | GVT_CSB_COMPLETE,
 			  (uint32_t)(cur >> 32));

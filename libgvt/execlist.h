@@ -26,6 +26,7 @@ struct gvt_workload;
 
 struct gvt_execlist_slot {
 	uint64_t desc[2];	/* elements; bit 0 of each: valid */
+	uint64_t submission;	/* which ELSP write filled it (numbered below) */
 	uint8_t index;		/* the element running */
 	bool valid;
 };
@@ -35,6 +36,7 @@ struct gvt_execlist {
 	int running;		/* slot index, -1: none */
 	int pending;		/* slot index, -1: none */
 	unsigned int write_slot;	/* where the next submission goes */
+	uint64_t submissions;	/* ELSP writes taken since the reset: 1, 2... */
 	bool hung;		/* a workload hung: nothing completes until reset */
 };
 

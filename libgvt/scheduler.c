@@ -348,9 +348,12 @@ static void *gpu_thread(void *arg)
 		uint64_t budget[GVT_NUM_ENGINES];
 		bool busy = false, progress = false;
 		unsigned int undelivered;
-		/* Work queued while the lock was dropped below must not be
-		 * slept through: its wake-up found nobody waiting. */
+		/* Work queued, or a stopped vGPU's work taken off the run
+		 * queues (others may be due now), while the lock was dropped
+		 * below must not be slept through: its wake-up found nobody
+		 * waiting. */
 		uint64_t queued_seen = s->queued_total;
+		uint64_t stops_seen = s->stops_done;
 		uint64_t now;
 
 		if (s->stop_vgpu && !s->stop_served)
@@ -385,7 +388,7 @@ static void *gpu_thread(void *arg)
 		if (progress || undelivered)
 			last_work = now;
 		if (s->quit || (s->stop_vgpu && !s->stop_served) ||
-		    s->queued_total != queued_seen)
+		    s->queued_total != queued_seen || s->stops_done != stops_seen)
 			continue;
 		if (busy && !progress)
 			timed_wait(s, 50 * 1000);	/* semaphores wait */
@@ -549,20 +552,6 @@ bool gvt_sched_queued_tail(struct gvt_vgpu *vgpu, unsigned int engine,
 	return last != NULL;
 }
 
-bool gvt_sched_next_is_same_context(struct gvt_vgpu *vgpu,
-				    const struct gvt_workload *w)
-{
-	struct gvt_scheduler *s = &vgpu->ctx->sched;
-	const struct gvt_workload *next;
-	bool same;
-
-	pthread_mutex_lock(&s->lock);
-	next = vgpu->engine[w->engine].queue;
-	same = next && next->lrca == w->lrca;
-	pthread_mutex_unlock(&s->lock);
-	return same;
-}
-
 static void free_list(struct gvt_workload *w)
 {
 	while (w) {
@@ -624,6 +613,13 @@ void gvt_sched_stop(struct gvt_vgpu *vgpu, uint32_t engines)
 	vgpu->done_tail = NULL;
 	for (struct gvt_workload *w = keep; w; w = w->next)
 		vgpu->done_tail = w;
+	/* Having served the stop, the GPU thread may have picked @vgpu for
+	 * an engine again (its slice was not over) and skipped it as
+	 * stopping: what other vGPUs queued there must not wait for
+	 * somebody's next submission, whether the thread sleeps now or is
+	 * about to. */
+	s->stops_done++;
+	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 
 	free_list(drop);

@@ -52,6 +52,7 @@ struct gvt_scheduler {
 	struct gvt_vgpu *delivering;	/* its lock is being tried, unlocked */
 
 	uint64_t queued_total;		/* workloads ever queued */
+	uint64_t stops_done;		/* stop requests whose queues are gone */
 
 	uint64_t mmio_switches;		/* engine register switches between vGPUs */
 	uint64_t mmio_switch_ns;	/* time they took */
@@ -70,9 +71,6 @@ void gvt_sched_queue(struct gvt_vgpu *vgpu, struct gvt_workload *w);
 /* The tail of the last queued workload of context @lrca on @engine. */
 bool gvt_sched_queued_tail(struct gvt_vgpu *vgpu, unsigned int engine,
 			   uint64_t lrca, uint32_t *tail);
-/* Is the workload queued after @w the same context (a lite restore)? */
-bool gvt_sched_next_is_same_context(struct gvt_vgpu *vgpu,
-				    const struct gvt_workload *w);
 
 /*
  * Stop @vgpu's work on @engines: engines running its workloads are reset,

@@ -57,6 +57,8 @@ struct gvt_workload {
 	uint32_t indirect_lines;	/* cachelines; 0: no indirect batch */
 	uint32_t indirect_offset;	/* INDIRECT_CTX_OFFSET, the guest's */
 	bool per_ctx;			/* a per-context batch follows */
+	uint64_t submission;		/* its ELSP write: gvt_execlist.submissions */
+	unsigned int element;		/* 0 or 1: its place in that write */
 	bool started;			/* dispatched at least once */
 	int status;			/* enum gvt_workload_status */
 	uint32_t events;		/* GVT_PGPU_EV_* not yet delivered */

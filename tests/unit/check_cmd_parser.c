@@ -1016,6 +1016,72 @@ START_TEST(test_cmd_parser_clflush_stays_in_vgpu_memory)
 }
 END_TEST
 
+/*
+ * Blits in the ring and in GGTT batches draw through the GGTT: every byte
+ * the surfaces span, for any tiling BCS_SWCTRL may choose, must be the
+ * vGPU's. In a PPGTT batch the surfaces are PPGTT addresses: any will do.
+ */
+#define XY_COLOR_BLT_32	(0x54000005u | 3u << 20)	/* 32 bpp, all bytes */
+#define XY_SRC_COPY_32	(0x54c00008u | 3u << 20)
+#define XY_FAST_COPY	0x50800008u
+#define XY_DST_TILED	(1u << 11)
+#define BR13_32(pitch)	(3u << 24 | 0xccu << 16 | ((pitch) & 0xffff))
+#define XY(x, y)	((uint32_t)(y) << 16 | (x))
+
+START_TEST(test_cmd_parser_blits_in_ggtt_buffers_stay_in_vgpu_memory)
+{
+	static struct stream s;
+	uint64_t base = ap_base(), end = ap_end();
+	/* 16 x 4 pixels at 32 bpp, 1 KiB apart: the last byte is at
+	 * 3 KiB + 63. */
+	uint64_t fits = end - 3 * 1024 - 64;
+
+	ck_accepted(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(1024), XY(0, 0),
+			  XY(16, 4), LO(fits), HI(fits), 0));
+	ck_refused(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(1024), XY(0, 0),
+			 XY(16, 4), LO(fits + 4), HI(fits + 4), 0), "ggtt-range");
+	ck_refused(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(1024), XY(0, 0),
+			 XY(16, 4), LO(base - 4), HI(base - 4), 0), "ggtt-range");
+	/* The rectangle's corner counts, not just the base. */
+	ck_refused(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(1024), XY(8, 2),
+			 XY(16, 4), LO(fits + 64), HI(fits + 64), 0), "ggtt-range");
+	/* A negative pitch draws below the base. */
+	ck_refused(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(-1024), XY(0, 0),
+			 XY(16, 4), LO(base), HI(base), 0), "ggtt-range");
+	ck_accepted(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(-1024), XY(0, 0),
+			  XY(16, 4), LO(base + 3072), HI(base + 3072), 0));
+	/* Tiled, 512 bytes a row, 9 rows: X tiles make it two 4 KiB tiles
+	 * whatever the columns. */
+	ck_accepted(AUDIT("bcs", XY_COLOR_BLT_32 | XY_DST_TILED, BR13_32(128),
+			  XY(0, 0), XY(16, 9), LO(end - 8192), HI(end - 8192), 0));
+	ck_refused(AUDIT("bcs", XY_COLOR_BLT_32 | XY_DST_TILED, BR13_32(128),
+			 XY(0, 0), XY(16, 9), LO(end - 4096), HI(end - 4096), 0),
+		   "ggtt-range");
+	/* An empty rectangle draws nothing. */
+	ck_accepted(AUDIT("bcs", XY_COLOR_BLT_32, BR13_32(1024), XY(4, 0),
+			  XY(4, 4), LO(end), HI(end), 0));
+	/* A copy's source is checked as its destination is. */
+	ck_refused(AUDIT("bcs", XY_SRC_COPY_32, BR13_32(1024), XY(0, 0), XY(16, 4),
+			 LO(base), HI(base), XY(0, 0), 1024, LO(end), HI(end)),
+		   "ggtt-range");
+	ck_accepted(AUDIT("bcs", XY_SRC_COPY_32, BR13_32(1024), XY(0, 0), XY(16, 4),
+			  LO(base), HI(base), XY(0, 0), 1024, LO(base + 4096),
+			  HI(base + 4096)));
+	ck_refused(AUDIT("bcs", XY_FAST_COPY, 3u << 24 | 1024, XY(0, 0), XY(16, 4),
+			 LO(base), HI(base), XY(0, 0), 1024, LO(end), HI(end)),
+		   "ggtt-range");
+	ck_refused(AUDIT("bcs", XY_FAST_COPY, 3u << 24 | 1024, XY(0, 0), XY(16, 4),
+			 LO(end), HI(end), XY(0, 0), 1024, LO(base), HI(base)),
+		   "ggtt-range");
+	/* The ring is privileged too; a PPGTT batch is not. */
+	s.n = 0;
+	EMIT(&s, XY_COLOR_BLT_32, BR13_32(1024), XY(0, 0), XY(16, 4), LO(end),
+	     HI(end), 0, 0);
+	ck_refused(audit("bcs", &s, GVT_CMD_RING), "ggtt-range");
+	ck_accepted(audit("bcs", &s, GVT_CMD_PPGTT));
+}
+END_TEST
+
 START_TEST(test_cmd_parser_store_data_index_stays_in_the_status_page)
 {
 	ck_refused(AUDIT("rcs", MI_SDX_QWORD, 0xffc, 0, 0), "hwsp-index");
@@ -1665,6 +1731,7 @@ Suite *cmd_parser_suite(void)
 	tcase_add_test(tc, test_cmd_parser_report_perf_count_stays_in_vgpu_memory);
 	tcase_add_test(tc, test_cmd_parser_clflush_stays_in_vgpu_memory);
 	tcase_add_test(tc, test_cmd_parser_store_data_index_stays_in_the_status_page);
+	tcase_add_test(tc, test_cmd_parser_blits_in_ggtt_buffers_stay_in_vgpu_memory);
 	tcase_add_test(tc, test_cmd_parser_start_with_add_offset_is_refused);
 	tcase_add_test(tc, test_cmd_parser_start_on_the_resource_streamer_is_refused);
 	tcase_add_test(tc, test_cmd_parser_start_to_a_non_canonical_address_is_refused);

@@ -8,9 +8,9 @@
  * with work in flight, and 4 vGPUs x 10,000 workloads losing and
  * duplicating nothing.
  *
- * The guest side is written here from the PRM's layout (GGTT entries,
- * context image, ring, ELSP, CSB), not from libgvt's headers, so that a
- * libgvt that misreads the hardware fails here. Helpers record the first
+ * The guest side is written from the PRM's layout (GGTT entries, context
+ * image, ring, ELSP, CSB: here and in tests/mock/guest_gen9.h), not from
+ * libgvt's headers, so that a libgvt that misreads the hardware fails here. Helpers record the first
  * problem in the guest rather than asserting, so the load test's threads
  * can use them; tg_ok() asserts in the test's thread.
  */
@@ -24,94 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_gen9.h"
 #include "guest_ppgtt.h"
 #include "harness.h"
 #include "scheduler.h"
 
 #define PAGE		4096u
 #define MiB		(1ull << 20)
-
-/* PVINFO */
-#define PV_MAGIC		0x78000u
-#define PV_AP_BASE		0x78040u
-#define PV_AP_SIZE		0x78044u
-#define PV_G2V_NOTIFY		0x78818u
-#define PV_PDP0_LO		0x78838u
-#define PV_PDP0_HI		0x7883cu
-#define VGT_MAGIC		0x4776544776544776ull
-#define G2V_PPGTT_L4_CREATE	4
-
-#define GGTT_BAR		(8ull << 20)
-
-/* Interrupts: master, GT bank 0; context switch is bit 8 of an engine's
- * byte (rcs at 0, bcs at 16). */
-#define MASTER_IRQ		0x44200u
-#define MASTER_IRQ_ENABLE	(1u << 31)
-#define GT_IMR0			0x44304u
-#define GT_IIR0			0x44308u
-#define GT_IER0			0x4430cu
-#define GT_CTX_SWITCH(e)	(1u << (8 + 16 * (e)))
-#define GDRST			0x941cu
-#define GDRST_ENGINE(e)		((e) ? 1u << 3 : 1u << 1)
-
-/* Engine registers from the engine's base. */
-#define R_HWS_PGA		0x080u
-#define R_ELSP			0x230u
-#define R_EL_STATUS_LO		0x234u
-#define R_EL_STATUS_HI		0x238u
-#define R_MODE			0x29cu
-#define R_CSB			0x370u
-#define R_CSB_PTR		0x3a0u
-#define R_GPR(n)		(0x600u + 8 * (n))
-#define EL_QUEUE_FULL		(1u << 2)
-#define RUN_LIST_ENABLE		(1u << 15)
-
-/* Descriptor, low dword. */
-#define D_VALID			(1u << 0)
-#define D_4LEVEL		(3u << 3)
-#define D_PRIV			(1u << 8)
-
-/* CSB events. */
-#define CSB_I2A			(1u << 0)
-#define CSB_PREEMPTED		(1u << 1)
-#define CSB_SWITCH		(1u << 2)
-#define CSB_A2I			(1u << 3)
-#define CSB_COMPLETE		(1u << 4)
-#define CSB_LITE		(1u << 15)
-#define CSB_N			6
-#define HWSP_CSB		0x10
-#define HWSP_CSB_WP		0x1f
-
-/* Context image, register-state page: the value of slot X is at X + 1. */
-#define CTX_CONTROL		0x02
-#define CTX_HEAD		0x04
-#define CTX_TAIL		0x06
-#define CTX_START		0x08
-#define CTX_CTL			0x0a
-#define CTX_BB_STATE		0x10
-#define CTX_PDP3_UDW		0x24
-#define HEAD_ADDR		0x001ffffcu
-
-/* Commands. */
-#define MI_NOOP			0x00000000u
-#define MI_ARB_CHECK		0x02800000u
-#define MI_BB_END		0x05000000u
-#define MI_MATH(n)		(0x0d000000u | ((n) - 1))
-#define MI_SEM_WAIT_EQ		(0x0e000000u | 1u << 15 | 4u << 12 | 2)
-#define MI_SDI			(0x10000000u | 2)	/* PPGTT, a dword */
-#define MI_LRI(n)		(0x11000000u | (2 * (n) - 1))
-#define MI_SRM			(0x12000000u | 2)
-#define MI_LRM			(0x14800000u | 2)
-#define MI_BB_START		(0x18800000u | 1u << 8 | 1)	/* PPGTT */
-#define ALU(op, a, b)		((uint32_t)(op) << 20 | (a) << 10 | (b))
-#define ALU_LOAD		0x080
-#define ALU_ADD			0x100
-#define ALU_STORE		0x180
-#define ALU_R0			0x00
-#define ALU_R1			0x01
-#define ALU_SRCA		0x20
-#define ALU_SRCB		0x21
-#define ALU_ACCU		0x31
 
 /* Guest RAM: GGTT-mapped pages from 1 MiB, PPGTT data from 8 MiB at GPU
  * address DATA_GMA (above 4 GiB: every level of the walk is used), page
@@ -125,8 +44,6 @@
 #define UNMAPPED_GMA		0x0000500000000000ull
 
 #define WAIT_MS			5000
-
-static const uint32_t eng_base[2] = { 0x2000, 0x22000 };
 
 struct tctx {
 	unsigned int e;			/* 0 rcs, 1 bcs */
@@ -281,8 +198,8 @@ static void tg_open(struct tguest *g, struct gvt_ctx *ctx)
 		 * entry, in the status page's copy too. */
 		g->csb_head[e] = CSB_N - 1;
 		ram_st(g, gpa + 4 * HWSP_CSB_WP, CSB_N - 1);
-		wr(g, eng_base[e] + R_MODE, RUN_LIST_ENABLE << 16 | RUN_LIST_ENABLE);
-		wr(g, eng_base[e] + R_HWS_PGA, gm);
+		wr(g, guest_eng_base[e] + R_MODE, RUN_LIST_ENABLE << 16 | RUN_LIST_ENABLE);
+		wr(g, guest_eng_base[e] + R_HWS_PGA, gm);
 	}
 	wr(g, PV_PDP0_LO, (uint32_t)g->pt.pml4);
 	wr(g, PV_PDP0_HI, (uint32_t)(g->pt.pml4 >> 32));
@@ -313,8 +230,7 @@ static void ctx_new(struct tguest *g, struct tctx *c, unsigned int e,
 		    uint32_t id, unsigned int ring_pages)
 {
 	unsigned int img_pages = e ? 2 : 22;
-	uint32_t base = eng_base[e];
-	uint32_t *r;
+	const uint64_t pdp[4] = { g->pt.pml4 };
 
 	memset(c, 0, sizeof(*c));
 	c->e = e;
@@ -324,26 +240,8 @@ static void ctx_new(struct tguest *g, struct tctx *c, unsigned int e,
 	c->ring_gpa = GGTT_GPA + (uint64_t)g->ggtt_pages * PAGE;
 	c->ring_gm = ggtt_map(g, c->ring_gpa, ring_pages);
 	c->ring_bytes = ring_pages * PAGE;
-	r = ctx_regs(g, c);
-	r[CTX_CONTROL] = base + 0x244;
-	r[CTX_CONTROL + 1] = 0x00090009;	/* inhibit syn switch, restore */
-	r[CTX_HEAD] = base + 0x34;
-	r[CTX_TAIL] = base + 0x30;
-	r[CTX_START] = base + 0x38;
-	r[CTX_START + 1] = c->ring_gm;
-	r[CTX_CTL] = base + 0x3c;
-	r[CTX_CTL + 1] = ((ring_pages - 1) << 12) | 1;
-	r[CTX_BB_STATE] = base + 0x110;
-	r[CTX_BB_STATE + 1] = 0x20;
-	for (unsigned int n = 0; n < 4; n++) {
-		unsigned int slot = CTX_PDP3_UDW + 4 * (3 - n);
-		uint64_t pdp = n ? 0 : g->pt.pml4;
-
-		r[slot] = base + 0x274 + 8 * n;
-		r[slot + 1] = (uint32_t)(pdp >> 32);
-		r[slot + 2] = base + 0x270 + 8 * n;
-		r[slot + 3] = (uint32_t)pdp;
-	}
+	guest_ctx_fill(ctx_regs(g, c), guest_eng_base[e], c->ring_gm,
+		       ring_pages, pdp);
 }
 
 static uint32_t ctx_tail(const struct tctx *c)
@@ -387,10 +285,10 @@ static uint32_t desc_lo(const struct tctx *c)
 static void elsp_raw(struct tguest *g, unsigned int e, uint32_t hi0,
 		     uint32_t lo0, uint32_t hi1, uint32_t lo1)
 {
-	wr(g, eng_base[e] + R_ELSP, hi1);
-	wr(g, eng_base[e] + R_ELSP, lo1);
-	wr(g, eng_base[e] + R_ELSP, hi0);
-	wr(g, eng_base[e] + R_ELSP, lo0);
+	wr(g, guest_eng_base[e] + R_ELSP, hi1);
+	wr(g, guest_eng_base[e] + R_ELSP, lo1);
+	wr(g, guest_eng_base[e] + R_ELSP, hi0);
+	wr(g, guest_eng_base[e] + R_ELSP, lo0);
 }
 
 static void elsp(struct tguest *g, const struct tctx *c0,
@@ -406,7 +304,7 @@ static void elsp(struct tguest *g, const struct tctx *c0,
 static unsigned int csb_read(struct tguest *g, unsigned int e,
 			     struct csb *out, unsigned int max)
 {
-	uint32_t base = eng_base[e];
+	uint32_t base = guest_eng_base[e];
 	uint64_t hwsp = g->hwsp_gpa[e];
 	uint32_t wp = ram_ld(g, hwsp + 4 * HWSP_CSB_WP);
 	unsigned int n = 0;
@@ -506,7 +404,7 @@ static void engine_reset(struct tguest *g, struct tctx *c)
 
 	wr(g, GDRST, GDRST_ENGINE(e));
 	ck_assert_uint_eq(rd(g, GDRST), 0);
-	ck_assert_uint_eq(rd(g, eng_base[e] + R_CSB_PTR) & 7, 7);
+	ck_assert_uint_eq(rd(g, guest_eng_base[e] + R_CSB_PTR) & 7, 7);
 	g->csb_head[e] = CSB_N - 1;
 	ram_st(g, g->hwsp_gpa[e] + 4 * HWSP_CSB_WP, CSB_N - 1);
 	ctx_regs(g, c)[CTX_HEAD + 1] = ctx_tail(c);
@@ -556,7 +454,7 @@ static void run_store(struct tguest *g, struct tctx *c, uint64_t gma,
 static uint64_t gated_batch(struct tguest *g, unsigned int e, uint64_t sem_gma,
 			    uint64_t gma, uint32_t v, uint64_t cnt_gma)
 {
-	uint32_t gpr0 = eng_base[e] + R_GPR(0), gpr1 = eng_base[e] + R_GPR(1);
+	uint32_t gpr0 = guest_eng_base[e] + R_GPR(0), gpr1 = guest_eng_base[e] + R_GPR(1);
 	uint32_t b[] = {
 		MI_ARB_CHECK,
 		MI_SEM_WAIT_EQ, 1, (uint32_t)sem_gma, (uint32_t)(sem_gma >> 32),
@@ -610,7 +508,7 @@ START_TEST(test_execlist_single_element_events)
 	wr(&g, GT_IIR0, iir);
 	ck_assert_uint_eq(rd(&g, GT_IIR0) & GT_CTX_SWITCH(0), 0);
 	/* Idle again: nothing queued, nothing running. */
-	ck_assert_uint_eq(rd(&g, eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
 	ck_assert_uint_eq(estats(&g, 0).completed, 1);
 	ck_assert_uint_eq(estats(&g, 0).submitted, 1);
 	tg_ok(&g);
@@ -649,6 +547,89 @@ START_TEST(test_execlist_two_elements_events)
 }
 END_TEST
 
+/*
+ * The same context in both elements, which i915 never submits: the GPU
+ * runs element 0 to the image's tail, then loads the same image for
+ * element 1 and finds nothing left to run. Element 0's completion is an
+ * element switch, not a lite restore, and element 1's ends the execlist.
+ */
+START_TEST(test_execlist_same_context_both_elements)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	unsigned int n;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, 0x22, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	emit_store(&g, &c, gma, 0x55);
+	elsp_raw(&g, 0, c.id, desc_lo(&c), c.id + 1, desc_lo(&c));
+	/* Hands off the vGPU until both ran: element 0's completion is then
+	 * delivered while element 1 still waits in the queue. An MMIO read
+	 * waits for a delivery under way (it holds the vGPU's lock). */
+	stats_wait(&g, 0, completed, 2);
+	(void)rd(&g, guest_eng_base[0] + R_CSB_PTR);
+	n = csb_read(&g, 0, ev, 8);
+	tg_ok(&g);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
+	ck_assert_uint_eq(ev[1].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[1].hi, c.id);
+	ck_assert_uint_eq(ev[2].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[2].hi, c.id + 1);
+	ck_assert_uint_eq(ram_ld(&g, gpa), 0x55);
+	ck_assert_uint_eq(ctx_head(&g, &c) & HEAD_ADDR, ctx_tail(&c));
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
+	tg_close(&g);
+}
+END_TEST
+
+/*
+ * A pending execlist that starts with the context the running one ends
+ * with is no lite restore: the running execlist ends (active-to-idle),
+ * then the pending one runs and ends with events of its own.
+ */
+START_TEST(test_execlist_pending_same_context_as_running)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	unsigned int n;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, 0x23, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	ring_batch(&g, &c, gated_batch(&g, 0, gma, gma + 4, 0xa, gma + 8));
+	elsp_raw(&g, 0, 0x31, desc_lo(&c), 0x32, desc_lo(&c));
+	ck_assert_uint_eq(csb_wait(&g, 0, CSB_I2A, ev, 8, WAIT_MS), 1);
+	/* While element 0 waits: the same context twice more, pending. */
+	elsp_raw(&g, 0, 0x33, desc_lo(&c), 0x34, desc_lo(&c));
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 0);
+	ram_st(&g, gpa, 1);
+	stats_wait(&g, 0, completed, 4);
+	(void)rd(&g, guest_eng_base[0] + R_CSB_PTR);
+	n = csb_read(&g, 0, ev, 8);
+	tg_ok(&g);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(ev[0].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[0].hi, 0x31);
+	ck_assert_uint_eq(ev[1].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[1].hi, 0x32);
+	ck_assert_uint_eq(ev[2].lo, CSB_I2A);
+	ck_assert_uint_eq(ev[3].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[3].hi, 0x33);
+	ck_assert_uint_eq(ev[4].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[4].hi, 0x34);
+	ck_assert_uint_eq(ram_ld(&g, gpa + 4), 0xa);
+	ck_assert_uint_eq(ram_ld(&g, gpa + 8), 1);
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_LO) & EL_QUEUE_FULL, 0);
+	tg_close(&g);
+}
+END_TEST
+
 START_TEST(test_execlist_pending_runs_after_first)
 {
 	struct tguest g;
@@ -669,9 +650,9 @@ START_TEST(test_execlist_pending_runs_after_first)
 	n = csb_read(&g, 0, ev, 8);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
-	st = rd(&g, eng_base[0] + R_EL_STATUS_LO);
+	st = rd(&g, guest_eng_base[0] + R_EL_STATUS_LO);
 	ck_assert_msg(st & EL_QUEUE_FULL, "EXECLIST_STATUS 0x%x", st);
-	ck_assert_uint_eq(rd(&g, eng_base[0] + R_EL_STATUS_HI), 0x31);
+	ck_assert_uint_eq(rd(&g, guest_eng_base[0] + R_EL_STATUS_HI), 0x31);
 	usleep(20 * 1000);
 	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 0);	/* a still waits */
 	ck_assert_uint_eq(ram_ld(&g, gpa + 12), 0);	/* b did not overtake */
@@ -688,7 +669,7 @@ START_TEST(test_execlist_pending_runs_after_first)
 	ck_assert_uint_eq(ev[2].hi, 0x32);
 	ck_assert_uint_eq(ram_ld(&g, gpa + 4), 0xa);
 	ck_assert_uint_eq(ram_ld(&g, gpa + 12), 0xb);
-	st = rd(&g, eng_base[0] + R_EL_STATUS_LO);
+	st = rd(&g, guest_eng_base[0] + R_EL_STATUS_LO);
 	ck_assert_msg(!(st & EL_QUEUE_FULL), "EXECLIST_STATUS 0x%x", st);
 	tg_close(&g);
 }
@@ -875,6 +856,43 @@ START_TEST(test_execlist_runaway_times_out)
 }
 END_TEST
 
+/*
+ * A vGPU reset while it holds the engine, with another vGPU's work queued
+ * behind it: the GPU thread had just picked the vGPU being reset (whose
+ * slice was not over) and, finding nothing else to do, slept; the queue
+ * behind must run without waiting for anyone's next submission.
+ */
+START_TEST(test_execlist_reset_lets_the_next_vgpu_run)
+{
+	struct tguest a, b;
+	struct tctx ca, cb;
+	struct csb ev[8];
+	uint64_t agma, bgma, bgpa;
+	unsigned int n;
+
+	tg_open(&a, t_ctx);
+	tg_open(&b, t_ctx);
+	ctx_new(&a, &ca, 0, 0x84, 4);
+	ctx_new(&b, &cb, 0, 0x85, 4);
+	data_alloc(&a, PAGE, &agma);
+	bgpa = data_alloc(&b, PAGE, &bgma);
+	ring_batch(&a, &ca, gated_batch(&a, 0, agma, agma + 4, 1, agma + 8));
+	elsp(&a, &ca, NULL);
+	ck_assert_uint_eq(csb_wait(&a, 0, CSB_I2A, ev, 8, WAIT_MS), 1);
+	usleep(1000);	/* a waits on its semaphore: no progress since */
+	emit_store(&b, &cb, bgma, 0x77);
+	elsp(&b, &cb, NULL);
+	engine_reset(&a, &ca);	/* well inside a's slice */
+	n = csb_wait(&b, 0, CSB_COMPLETE, ev, 8, 1000);
+	tg_ok(&b);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ev[1].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ram_ld(&b, bgpa), 0x77);
+	tg_close(&b);
+	tg_close(&a);
+}
+END_TEST
+
 /* ---- (f) refused workloads ---- */
 
 START_TEST(test_execlist_scanner_refusal_no_event)
@@ -904,10 +922,6 @@ END_TEST
 /* ---- (g) the render context's workaround batches ---- */
 
 #define MI_GGTT			(1u << 22)
-#define MI_ARB_ON_OFF(on)	(0x04000000u | (on))
-#define CTX_PER_CTX_PTR		0x18
-#define CTX_INDIRECT		0x1a
-#define CTX_INDIRECT_OFFSET	0x1c
 
 /* Name workaround batches in @c's image as i915 does: the indirect batch
  * (@lines cachelines at @indirect_gm, 0 for none), the per-context batch
@@ -917,12 +931,12 @@ static void ctx_set_wa(struct tguest *g, struct tctx *c, uint32_t indirect_gm,
 {
 	uint32_t *r = ctx_regs(g, c);
 
-	r[CTX_PER_CTX_PTR] = eng_base[0] + 0x1c0;
-	r[CTX_PER_CTX_PTR + 1] = per_ctx_gm ? per_ctx_gm | 1 : 0;
-	r[CTX_INDIRECT] = eng_base[0] + 0x1c4;
-	r[CTX_INDIRECT + 1] = lines ? indirect_gm | lines : 0;
-	r[CTX_INDIRECT_OFFSET] = eng_base[0] + 0x1c8;
-	r[CTX_INDIRECT_OFFSET + 1] = 0x26u << 6;	/* i915's gen9 value */
+	r[CTX_BB_PER_CTX_PTR] = guest_eng_base[0] + 0x1c0;
+	r[CTX_BB_PER_CTX_PTR + 1] = per_ctx_gm ? per_ctx_gm | 1 : 0;
+	r[CTX_INDIRECT_CTX] = guest_eng_base[0] + 0x1c4;
+	r[CTX_INDIRECT_CTX + 1] = lines ? indirect_gm | lines : 0;
+	r[CTX_INDIRECT_CTX_OFF] = guest_eng_base[0] + 0x1c8;
+	r[CTX_INDIRECT_CTX_OFF + 1] = 0x26u << 6;	/* i915's gen9 value */
 }
 
 /* The indirect batch adds one to a counter in GGTT memory each time the
@@ -934,8 +948,8 @@ START_TEST(test_execlist_wa_batches_run_on_every_restore)
 	struct tguest g;
 	struct tctx c;
 	uint64_t gma, gpa, wa_gpa, mark_gpa;
-	uint32_t wa_gm, mark_gm, gpr0 = eng_base[0] + R_GPR(0);
-	uint32_t gpr1 = eng_base[0] + R_GPR(1);
+	uint32_t wa_gm, mark_gm, gpr0 = guest_eng_base[0] + R_GPR(0);
+	uint32_t gpr1 = guest_eng_base[0] + R_GPR(1);
 
 	tg_open(&g, t_ctx);
 	ctx_new(&g, &c, 0, 0xb0, 4);
@@ -946,14 +960,14 @@ START_TEST(test_execlist_wa_batches_run_on_every_restore)
 	mark_gm = ggtt_map(&g, mark_gpa, 1);
 	{
 		uint32_t indirect[32] = {
-			MI_ARB_ON_OFF(0),
+			MI_ARB_ON_OFF,
 			MI_LRM | MI_GGTT, gpr0, mark_gm, 0,
 			MI_LRI(2), gpr1, 1, gpr1 + 4, 0,
 			MI_MATH(4), ALU(ALU_LOAD, ALU_SRCA, ALU_R0),
 			ALU(ALU_LOAD, ALU_SRCB, ALU_R1), ALU(ALU_ADD, 0, 0),
 			ALU(ALU_STORE, ALU_R0, ALU_ACCU),
 			MI_SRM | MI_GGTT, gpr0, mark_gm, 0,
-			MI_ARB_ON_OFF(1),
+			(MI_ARB_ON_OFF | 1),
 		};	/* two cachelines, MI_NOOP-padded, no end */
 		uint32_t per_ctx[] = {
 			MI_SDI | MI_GGTT, mark_gm + 4, 0, 0x9e7c7,
@@ -980,8 +994,8 @@ START_TEST(test_execlist_wa_batches_run_on_every_restore)
 	ck_assert_uint_gt(t_stats(g.vgpu).shadow_ns, 0);
 	/* The guest's image keeps what it named; only the head and the
 	 * timestamp come back. */
-	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_INDIRECT + 1], wa_gm | 2);
-	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_PER_CTX_PTR + 1], (wa_gm + 256) | 1);
+	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_INDIRECT_CTX + 1], wa_gm | 2);
+	ck_assert_uint_eq(ctx_regs(&g, &c)[CTX_BB_PER_CTX_PTR + 1], (wa_gm + 256) | 1);
 	tg_close(&g);
 }
 END_TEST
@@ -1240,11 +1254,14 @@ Suite *execlist_suite(void)
 	tcase_set_timeout(tc, 120);
 	ADD_TEST(tc, test_execlist_single_element_events);
 	ADD_TEST(tc, test_execlist_two_elements_events);
+	ADD_TEST(tc, test_execlist_same_context_both_elements);
 	ADD_TEST(tc, test_execlist_pending_runs_after_first);
+	ADD_TEST(tc, test_execlist_pending_same_context_as_running);
 	ADD_TEST(tc, test_execlist_work_lands_and_head_written_back);
 	ADD_TEST(tc, test_execlist_lite_restore);
 	ADD_TEST(tc, test_execlist_preemption_between_vgpus);
 	ADD_TEST(tc, test_execlist_runaway_times_out);
+	ADD_TEST(tc, test_execlist_reset_lets_the_next_vgpu_run);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);

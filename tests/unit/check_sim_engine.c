@@ -792,6 +792,55 @@ START_TEST(test_sim_engine_blit_color)
 }
 END_TEST
 
+/*
+ * A blit draws at most SIM_BLT_PIXELS_PER_STEP pixels at a time and goes
+ * on at the next step: a poll keeps its budget whatever the rectangle,
+ * no pixel is drawn twice (an XOR shows it), and the middle of a blit is
+ * no arbitration point.
+ */
+START_TEST(test_sim_engine_blit_runs_across_polls)
+{
+	uint32_t *ring = gpage(RING_GFN);
+	uint32_t w = PITCH / 4, h = ROWS;	/* 8192 pixels at 32 bpp */
+	uint64_t want = 0x5a5a5a5aull ^ 0xababababull;
+	const uint32_t c[] = {
+		0x54000005u | 3u << 20, 3u << 24 | 0x5au << 16 | PITCH, 0,
+		h << 16 | w, (uint32_t)GA(DST_GFN), 0, 0x5a5a5a5a, NOOP,
+	};
+	struct gvt_pgpu_poll p;
+
+	surfaces(4, LIN);
+	memcpy(ring, c, sizeof(c));
+	ctx_new(0, sizeof(c));
+	ck_assert_int_eq(ops->engine_submit(sim, GVT_BCS, GA(CTX_GFN)), 0);
+	p = poll_once(GVT_BCS, 1);
+	ck_assert_int_eq(p.state, GVT_PGPU_RUNNING);
+	ck_assert_uint_eq(p.commands, 1);
+	ops->engine_preempt(sim, GVT_BCS);
+	p = poll_once(GVT_BCS, 10000000);
+	ck_assert_msg(p.state == GVT_PGPU_PREEMPTED, "state %d: %s", p.state, p.why);
+	check_dst(LIN, 4, 0, 0, w, h, 0, 0, &want);
+	ck_assert_uint_eq(*slot(GVT_CTX_RING_HEAD), 28);	/* on the NOOP */
+
+	/* The largest linear blit the surface holds, every row on the same
+	 * bytes (pitch 0): 2^31 pixels. A poll still ends within its budget
+	 * and a reset drops the rest. */
+	ring[0] = 0x54000005u | 3u << 20;
+	ring[1] = 0xf0u << 16;
+	ring[2] = 0;
+	ring[3] = 0xffffu << 16 | SURF_PAGES * PAGE;
+	ctx_new(0, sizeof(c));
+	ck_assert_int_eq(ops->engine_submit(sim, GVT_BCS, GA(CTX_GFN)), 0);
+	for (int i = 0; i < 3; i++) {
+		p = poll_once(GVT_BCS, 1000000);
+		ck_assert_int_eq(p.state, GVT_PGPU_RUNNING);
+		ck_assert_uint_lt(p.busy_ns, 200000000);
+	}
+	ops->engine_reset(sim, GVT_BCS);
+	ck_assert_int_eq(poll_once(GVT_BCS, 1000).state, GVT_PGPU_IDLE);
+}
+END_TEST
+
 START_TEST(test_sim_engine_blit_faults_and_ppgtt)
 {
 	uint32_t *b = ppage(PPGTT_VA), *dst = ppage(PPGTT_VA + PAGE);
@@ -851,6 +900,7 @@ Suite *sim_engine_suite(void)
 	tcase_add_loop_test(tc, test_sim_engine_blit_copy, 0, 54);
 	tcase_add_loop_test(tc, test_sim_engine_blit_color, 0, 9);
 	tcase_add_test(tc, test_sim_engine_blit_faults_and_ppgtt);
+	tcase_add_test(tc, test_sim_engine_blit_runs_across_polls);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -106,6 +106,11 @@ struct sim_engine {
 	char hang[160];		/* non-empty: a hang is pending or reported */
 	unsigned int sem_waits;	/* semaphore re-checks in this poll */
 
+	/* A blit stopped part-way (sim_blt.c): the destination pixel it goes
+	 * on from when its command runs again */
+	bool blt_partial;
+	uint32_t blt_x, blt_y;
+
 	/* Since the last poll */
 	uint32_t events;
 };
@@ -149,9 +154,15 @@ int sim_engine_xlate(struct sim_engine *e, bool ppgtt, uint64_t addr,
 int sim_engine_hang(struct sim_engine *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The most pixels one execution of a blit draws: a larger blit stops
+ * part-way and goes on when its command runs again, so a poll's budget
+ * holds whatever the rectangle. */
+#define SIM_BLT_PIXELS_PER_STEP 4096u
+
 /* sim_blt.c: execute blitter command @dw (@len dwords) on @e. Return: 0,
- * 1 when the command is not one the blitter draws (skip it), or -EFAULT
- * when the engine hangs on it. */
+ * 1 when the command is not one the blitter draws (skip it), 2 when the
+ * blit stopped part-way (run the command again to go on; e->blt_* say
+ * where), or -EFAULT when the engine hangs on it. */
 int sim_blt_exec(struct sim_engine *e, const uint32_t *dw, uint32_t len);
 
 /* BCS_SWCTRL: Y-tiling selects for XY_* blits (masked register). */

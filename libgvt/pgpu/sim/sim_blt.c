@@ -139,16 +139,35 @@ struct blt_op {
 	uint32_t sx, sy;	/* source's top-left */
 };
 
+/* Draw from where the blit stopped (or its first pixel), at most
+ * SIM_BLT_PIXELS_PER_STEP pixels: 0 when done, 2 when it stopped again. No
+ * pixel is drawn twice: a rop may read what it writes. */
 static int blt_run(struct sim_engine *e, const struct blt_op *op,
 		   struct blt_surface *dst, struct blt_surface *src)
 {
+	uint32_t x = e->blt_partial ? e->blt_x : op->dx1;
+	uint32_t y = e->blt_partial ? e->blt_y : op->dy1;
+	uint32_t n = 0;
+
+	/* A PPGTT batch runs in place: its guest may have rewritten it. */
+	if (x < op->dx1 || x >= op->dx2 || y < op->dy1 || y >= op->dy2) {
+		x = op->dx1;
+		y = op->dy1;
+	}
+	e->blt_partial = false;
 	if (tiled_pitch_ok(e, dst) || (op->has_src && tiled_pitch_ok(e, src)))
 		return -EFAULT;
 	/* The rectangle given is the clip: an empty one draws nothing. */
-	for (uint32_t y = op->dy1; y < op->dy2; y++) {
-		for (uint32_t x = op->dx1; x < op->dx2; x++) {
+	for (; y < op->dy2; y++, x = op->dx1) {
+		for (; x < op->dx2; x++) {
 			uint64_t s = 0, d = 0, v;
 
+			if (n++ == SIM_BLT_PIXELS_PER_STEP) {
+				e->blt_partial = true;
+				e->blt_x = x;
+				e->blt_y = y;
+				return 2;
+			}
 			if (op->has_src &&
 			    pixel_read(e, src, op->sx + (x - op->dx1),
 				       op->sy + (y - op->dy1), op->cpp, &s))

@@ -44,6 +44,7 @@ enum step {
 	STEP_ARB,	/* an arbitration point (MI_ARB_CHECK) */
 	STEP_WAIT,	/* a semaphore is not satisfied: stay on it */
 	STEP_HEAVY,	/* executed, and it took long: look at the clock */
+	STEP_PART,	/* a blit stopped part-way: stay on it, look at the clock */
 	STEP_HANG,	/* e->hang says why */
 };
 
@@ -324,6 +325,7 @@ int sim_engine_submit(void *pgpu, unsigned int engine, uint64_t lrca)
 	e->loaded = true;
 	e->preempt = false;
 	e->arb_on = true;
+	e->blt_partial = false;
 	e->hang[0] = '\0';
 	e->events = 0;
 	e->cmd_name = NULL;
@@ -870,7 +872,8 @@ static int step(struct sim_engine *e)
 		break;
 	case 2:
 		r = e->id == GVT_BCS ? sim_blt_exec(e, dw, len) : 1;
-		r = r < 0 ? STEP_HANG : r == 0 ? STEP_HEAVY : STEP_NEXT;
+		r = r < 0 ? STEP_HANG : r == 0 ? STEP_HEAVY :
+		    r == 2 ? STEP_PART : STEP_NEXT;
 		break;
 	case 3:
 		r = (dw[0] & 0xffff0000u) == 0x7a000000u ?
@@ -880,9 +883,11 @@ static int step(struct sim_engine *e)
 		r = STEP_NEXT;
 		break;
 	}
-	/* A wait stays on its command; a hang leaves the head on the command
-	 * that hung, as the error capture wants it. */
-	if (r == STEP_WAIT || r == STEP_HANG) {
+	if (r != STEP_PART)
+		e->blt_partial = false;
+	/* A wait and an unfinished blit stay on their command; a hang leaves
+	 * the head on the command that hung, as the error capture wants it. */
+	if (r == STEP_WAIT || r == STEP_PART || r == STEP_HANG) {
 		e->head = saved_head;
 		e->wraps = saved_wraps;
 		e->wa_addr = saved_wa_addr;
@@ -892,11 +897,12 @@ static int step(struct sim_engine *e)
 	return r;
 }
 
-/* Preemption waits for arbitration to be on and for the context's
- * workaround batches to be done: the saved image has no place for them. */
+/* Preemption waits for arbitration to be on, for the context's workaround
+ * batches to be done (the saved image has no place for them) and for a blit
+ * drawn in steps to finish. */
 static bool can_preempt(const struct sim_engine *e)
 {
-	return e->preempt && e->arb_on && !e->wa_phase;
+	return e->preempt && e->arb_on && !e->wa_phase && !e->blt_partial;
 }
 
 static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
@@ -913,7 +919,8 @@ static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
 			wa_advance(e);
 		if (!e->level && !e->wa_phase && e->head == e->tail)
 			return GVT_PGPU_DONE;
-		/* Between ring commands is an arbitration point. */
+		/* Between ring commands is an arbitration point; inside a
+		 * blit is not. */
 		if (!e->level && can_preempt(e))
 			return GVT_PGPU_PREEMPTED;
 		r = step(e);
@@ -931,7 +938,8 @@ static int run(struct sim_engine *e, uint64_t budget_ns, uint64_t start,
 		(*commands)++;
 		if (r == STEP_ARB && can_preempt(e))
 			return GVT_PGPU_PREEMPTED;
-		if (r == STEP_HEAVY || ++since_clock >= SIM_CLOCK_EVERY) {
+		if (r == STEP_HEAVY || r == STEP_PART ||
+		    ++since_clock >= SIM_CLOCK_EVERY) {
 			since_clock = 0;
 			if (now_ns() - start >= budget_ns)
 				return GVT_PGPU_RUNNING;
@@ -994,6 +1002,7 @@ void sim_engine_reset(void *pgpu, unsigned int engine)
 	e->bb[1].active = false;
 	e->wa_phase = SIM_WA_NONE;
 	e->per_ctx_pending = false;
+	e->blt_partial = false;
 	e->hang[0] = '\0';
 	e->events = 0;
 }
