@@ -5,8 +5,9 @@
  * A UNIX stream socket; each request is one line of space-separated words,
  * each reply one line of JSON (docs/control-protocol.md). Everything is
  * non-blocking and runs inside gvt_ctl_dispatch(), which the embedding
- * program calls from the thread that drives its vGPUs: a request therefore
- * never races a guest access. Clients are untrusted input: lines are
+ * program calls from the thread that drives its vGPUs or from one of its
+ * own: a request about a vGPU holds the vGPU's lock, as its MMIO handlers
+ * and the GPU thread's deliveries do. Clients are untrusted input: lines are
  * bounded, replies a client does not read are bounded, and a client that
  * disappears at any point leaves nothing behind.
  */
@@ -399,6 +400,7 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	vgpu = find_vgpu(ctl, w[1], b);
 	if (!vgpu)
 		return;
+	pthread_mutex_lock(&vgpu->lock);
 	s = vgpu->stats;
 	gvt_cfg_msi_message(vgpu, &msi_addr, &msi_data);
 	begin_ok(b);
@@ -458,6 +460,7 @@ static void req_show(struct gvt_ctl *ctl, char **w, int n,
 	jb_append(b, "}", 1);
 	show_engines(b, vgpu);
 	jb_append(b, "}", 1);
+	pthread_mutex_unlock(&vgpu->lock);
 }
 
 /* Weight and per-engine scheduling counters, for gvtctl show and top. */
@@ -589,6 +592,7 @@ static void req_regs(struct gvt_ctl *ctl, char **w, int n,
 	begin_ok(b);
 	jb_key(b, "regs");
 	jb_append(b, "[", 1);
+	pthread_mutex_lock(&vgpu->lock);
 	if (n == 3) {
 		for (uint64_t off = lo & ~3ull; off <= hi; off += 4)
 			reg_entry(b, vgpu, (uint32_t)off);
@@ -597,6 +601,7 @@ static void req_regs(struct gvt_ctl *ctl, char **w, int n,
 		for (unsigned int i = 1; i < ctl->ctx->mmio.num_info; i++)
 			reg_entry(b, vgpu, ctl->ctx->mmio.info[i].offset);
 	}
+	pthread_mutex_unlock(&vgpu->lock);
 	jb_append(b, "]}", 2);
 }
 
@@ -649,8 +654,10 @@ static void req_gtt(struct gvt_ctl *ctl, char **w, int n, struct gvt_jbuf *b)
 	jb_key(b, "entries");
 	jb_append(b, "[", 1);
 	/* Without a range, only entries the guest set; with one, all. */
+	pthread_mutex_lock(&vgpu->lock);
 	more = gtt_slice(b, vgpu, &vgpu->ggtt.low, lo, hi, n == 3, &count);
 	more = more || gtt_slice(b, vgpu, &vgpu->ggtt.high, lo, hi, n == 3, &count);
+	pthread_mutex_unlock(&vgpu->lock);
 	jb_append(b, "]", 1);
 	jb_bool(b, "truncated", more);
 	jb_append(b, "}", 1);

@@ -738,6 +738,10 @@ struct gvt_engine_stats {
  * @engine: 0 .. GVT_ENGINES_MAX - 1, in the order rcs, bcs, vcs, vecs.
  * @out: receives the counters.
  *
+ * Unlike the vGPU's other calls this one may run concurrently with the
+ * thread that drives the vGPU: the counters belong to the GPU thread and
+ * are copied under its lock, so a monitor may sample them at any time.
+ *
  * Return: 0, or -EINVAL for a bad @engine or a NULL @out.
  */
 GVT_EXPORT GVT_MUST_CHECK int
@@ -899,8 +903,11 @@ struct gvt_ctl_params {
  *
  * The server does nothing on its own: the program polls gvt_ctl_fd() and
  * calls gvt_ctl_dispatch(), from the thread that drives the context's
- * vGPUs (or while it otherwise holds them still), so that requests never
- * race the guest's accesses. The protocol is docs/control-protocol.md.
+ * vGPUs or from another one: a request about a vGPU holds the vGPU's lock,
+ * as its register handlers do, so it sees consistent state (its counters
+ * may be a moment old). @ops run on the dispatching thread; serialising
+ * them with the program's own use of its vGPUs is the program's business.
+ * The protocol is docs/control-protocol.md.
  *
  * Return: 0, -EADDRINUSE if another process serves @path, -ENAMETOOLONG,
  * or the -errno of creating the socket.

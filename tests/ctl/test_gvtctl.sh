@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: MIT
 # Every gvtctl verb against a live process: gvt-demo --serve keeps a GPU
 # and serves its control socket; gvtctl drives it and the output is checked.
+# Then gvtctl top against a busy one: gvt-demo's workload run, whose guests
+# keep every engine they use contended, serves gvtctl with --control.
 set -u
 bin=$1
 work=$(mktemp -d)
 sock=$work/gvt.sock
 server=
+busy=
 fails=0
 
 cleanup() {
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	[ -n "$busy" ] && kill "$busy" 2>/dev/null && wait "$busy" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,7 +64,7 @@ expect weight 0 '^vgpu1 weight 8$' -- weight 1 8
 expect weight-shown 0 '"weight":8,' -- --json show 1
 expect weight-range 1 'weight 0 refused' -- weight 1 0
 expect weight-usage 2 'usage: gvtctl weight ID WEIGHT' -- weight 1
-expect top-once 0 '^vgpu1 +GVTg_V5_4 +8 +rcs +0\.0% +0\.0 +0 ' -- top --once --interval 0.2
+expect top-once 0 '^vgpu1 +GVTg_V5_4 +8 +rcs +0\.0% +- +- +0\.0 +0 +- +0$' -- top --once --interval 0.2
 expect top-engines 0 '^ +vecs ' -- top --once --interval 0.2
 expect top-json 0 '^\{"interval_s":[0-9.]+,"vgpus":\[\{"id":1,"type":"GVTg_V5_4","weight":8,"engines":\[\{"name":"rcs","busy_pct":0\.0,' -- --json top --once --interval 0.2
 expect show-usage 2 'usage: gvtctl show ID' -- show
@@ -94,5 +98,75 @@ kill "$server"
 wait "$server" 2>/dev/null
 server=
 [ -e "$sock" ] && { echo "FAIL the socket outlived its server"; fails=$((fails + 1)); }
+
+# shares NAME ENGINE WHO -- ARGS...: run gvtctl top (text), and check that
+# on ENGINE each vGPU's share of the engine is within a quarter of its
+# weight's share, that the shares add up, and that the engine was busy.
+# WHO names a vGPU ("vgpu3") whose weight share must be WANT% (or "-").
+shares() {
+	name=$1 engine=$2 who=$3 want=$4
+	shift 5
+	out=$("$bin/gvtctl" --socket "$sock" "$@" 2>&1)
+	rc=$?
+	verdict=$(printf '%s\n' "$out" | awk -v eng="$engine" -v who="$who" -v want="$want" '
+		# Rows: "vgpuN TYPE W ENG busy share weight% ...", then
+		# "ENG busy share weight% ..." for its other engines; at the
+		# end "all vGPUs ENG busy", then "ENG busy".
+		/^vgpu/ { v = $1; f = 4 }
+		/^all vGPUs/ { totals = 1; f = 3 }
+		/^ / { f = 1 }
+		$f != eng { next }
+		totals { total = $(f + 1); sub(/%/, "", total); next }
+		{
+			share = $(f + 2); w = $(f + 3); sub(/%/, "", share); sub(/%/, "", w)
+			n++; sum += share
+			d = share - w; if (d < 0) d = -d
+			if (d > w / 4) bad = bad sprintf(" %s share %s%% vs weight %s%%;", v, share, w)
+			if (v == who && w + 0 != want + 0) bad = bad sprintf(" %s weight share %s%%, want %s%%;", v, w, want)
+		}
+		END {
+			if (n < 2) bad = bad " fewer than 2 vGPUs on the engine;"
+			if (sum < 99 || sum > 101) bad = bad sprintf(" shares add up to %.1f%%;", sum)
+			if (total + 0 < 50 || total + 0 > 101) bad = bad sprintf(" engine busy %s%%;", total)
+			print bad == "" ? "ok" : bad
+		}')
+	if [ "$rc" -ne 0 ] || [ "$verdict" != ok ]; then
+		echo "FAIL $name: gvtctl $* -> exit $rc:$verdict"
+		printf '%s\n' "$out" | sed 's/^/    /'
+		fails=$((fails + 1))
+	else
+		echo "ok   $name"
+	fi
+}
+
+"$bin/gvt-demo" --seconds 8 --control "$sock" >"$work/busy.log" 2>&1 &
+busy=$!
+for _ in $(seq 100); do
+	grep -q '^  each second' "$work/busy.log" 2>/dev/null && break
+	sleep 0.1
+done
+[ -S "$sock" ] || { echo "busy run did not serve:"; cat "$work/busy.log"; exit 1; }
+sleep 1	# every queue full
+shares top-busy-rcs rcs vgpu3 11.1 -- top --once --interval 1
+shares top-busy-bcs bcs vgpu3 11.1 -- top --once --interval 1
+expect top-busy-latency 0 '^ +bcs +[0-9.]+% +[0-9.]+% +[0-9.]+% +[0-9.]+ +[1-9][0-9]* +[0-9.]+(us|ms|s) +0$' -- top --once --interval 0.5
+expect top-busy-json 0 '"name":"bcs","busy_pct":[0-9.]+,"share_pct":[1-9][0-9.]*,"weight_pct":44\.4,.*\],"engines":\[\{"name":"rcs","busy_pct":[1-9][0-9.]*\},\{"name":"bcs","busy_pct":[1-9][0-9.]*\}' -- --json top --once --interval 0.5
+expect busy-no-create 1 'does not create vGPUs on request' -- create GVTg_V5_8
+# A new weight applies at once: vgpu3 goes from 2 of 18 to 16 of 32.
+expect busy-weight 0 '^vgpu3 weight 16$' -- weight 3 16
+sleep 0.3
+shares top-busy-reweighted bcs vgpu3 50.0 -- top --once --interval 1
+wait "$busy"
+rc=$?
+busy=
+if [ "$rc" -ne 0 ] || ! grep -q "vgpu3's weight went from 2 to 16" "$work/busy.log" ||
+   ! grep -q '^gvt-demo: every workload verified$' "$work/busy.log"; then
+	echo "FAIL busy-run: gvt-demo exit $rc:"
+	sed 's/^/    /' "$work/busy.log"
+	fails=$((fails + 1))
+else
+	echo "ok   busy-run"
+fi
+[ -e "$sock" ] && { echo "FAIL the busy run left its socket"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] && echo "all gvtctl verbs behave"
 exit "$fails"

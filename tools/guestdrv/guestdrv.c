@@ -157,6 +157,7 @@
 #define MI_NOOP			0x00000000u
 #define MI_USER_INTERRUPT	0x01000000u
 #define MI_BATCH_BUFFER_END	0x05000000u
+#define MI_ARB_CHECK		0x02800000u
 #define MI_STORE_DWORD_IMM	(0x20u << 23 | 2)	/* PPGTT, 4 dwords */
 #define MI_LRI(n)		(0x22u << 23 | (2 * (n) - 1))
 #define MI_LRI_FORCE_POSTED	(1u << 12)
@@ -176,20 +177,23 @@
  * Guest memory: GGTT-mapped pages (status pages, contexts, rings) from
  * 1 MiB, PPGTT-mapped data (batches, seqnos, surfaces) from 8 MiB at GPU
  * address DATA_GMA (above 4 GiB, so every PPGTT level is used), page
- * tables from 24 MiB.
+ * tables in the last 8 MiB (from 24 MiB in the smallest guest).
  */
 #define GGTT_GPA		(1 * MiB)
 #define DATA_GPA		(8 * MiB)
 #define DATA_GMA		0x0000100000000000ull
-#define PT_GPA			(24 * MiB)
 #define PT_SIZE			(8 * MiB)
 #define RAM_NEEDED		(32 * MiB)
 
 #define RING_WORK_BYTES		16	/* BB_START + MI_NOOP per workload */
-#define BATCH_SLOT		128	/* bytes of batch per workload */
+#define BATCH_SLOT		128	/* bytes of batch per workload, at least */
+#define BLT_DWORDS		10	/* the longest blit command, XY_SRC_COPY */
+#define BATCH_TAIL		10	/* flush, breadcrumb, interrupt, end */
 #define SEQNO_SLOTS		1024
-#define SURF_PITCH		(GUESTDRV_SURF_W * 4)
-#define SURF_BYTES		(SURF_PITCH * GUESTDRV_SURF_H)
+/* In the page after the seqno slots: the last seqno (rcs's breadcrumb),
+ * then the blitter's breadcrumb. */
+#define SEQ_LAST		0
+#define BCS_BREADCRUMB		64
 #define QUIRKS_MAX		16
 
 enum work_kind { WORK_SEQNO, WORK_FILL, WORK_COPY };
@@ -205,6 +209,8 @@ struct work {
 
 struct engine {
 	const char *name;
+	uint64_t bc_gpa, bc_gma;	/* breadcrumb: the last workload done,
+					 * numbered from 1 in ring order */
 	uint32_t base;			/* MMIO base */
 	unsigned int irq_shift;		/* in GT bank 0 */
 	uint32_t ctx_id;		/* descriptor's upper dword */
@@ -215,15 +221,19 @@ struct engine {
 	uint64_t ring_gpa;
 	uint32_t ring_gm;
 	uint32_t ring_size;		/* bytes */
-	uint64_t batch_gpa;		/* BATCH_SLOT bytes per ring slot */
+	uint64_t batch_gpa;		/* batch_slot bytes per ring slot */
 	uint64_t batch_gma;
+	uint32_t batch_slot;
 	struct work *work;		/* one per ring slot */
 	unsigned int nslots;
 	/* Ring positions in bytes, never wrapping: */
 	uint64_t emitted;		/* written by the CPU */
 	uint64_t submitted;		/* handed to the ELSP */
 	uint64_t retired;		/* completed and checked */
-	bool active;			/* an element is in the port */
+	unsigned int unacked;		/* ELSP writes whose first CSB event
+					 * (idle-to-active or lite restore) is
+					 * still to come */
+	bool running;			/* the CSB says the context is active */
 	bool ran;			/* the context ran once */
 	unsigned int csb_head;		/* last CSB entry read */
 	uint64_t ctx_irqs;		/* context-switch IIR bits seen */
@@ -234,6 +244,7 @@ struct surface {
 	bool tiled;
 	uint64_t gpa, gma;
 	uint32_t *ref;			/* W x H, linear: what it must hold */
+	unsigned int writers;		/* blits into it not yet retired */
 };
 
 struct quirk {
@@ -255,9 +266,10 @@ struct guestdrv {
 	struct engine eng[GUESTDRV_NUM_ENGINES];
 	uint64_t seq_gpa, seq_gma;	/* slot page; the "last" dword follows */
 	uint32_t next_seqno;		/* first is 1 */
-	uint32_t last_seqno;		/* last one checked */
 	struct surface surf[GUESTDRV_NUM_SURFACES];
+	uint32_t surf_w, surf_h;	/* pixels */
 	uint64_t data_used;		/* bytes of the data region handed out */
+	uint64_t pt_gpa;		/* page tables: the last PT_SIZE of RAM */
 	bool failed;
 	char err[256];
 	struct quirk quirks[QUIRKS_MAX];
@@ -463,7 +475,7 @@ static uint64_t data_alloc(struct guestdrv *gd, uint64_t bytes, uint64_t *gma)
 	uint64_t off = gd->data_used, gpa = DATA_GPA + off;
 
 	bytes = (bytes + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-	if (DATA_GPA + off + bytes > PT_GPA) {
+	if (DATA_GPA + off + bytes > gd->pt_gpa) {
 		fail(gd, "out of guest data memory");
 		return 0;
 	}
@@ -559,7 +571,18 @@ static void engine_init(struct guestdrv *gd, unsigned int i)
 	e->ctx_gm = ggtt_map(gd, e->ctx_gpa, desc[i].ctx_pages);
 	e->ring_gpa = e->ctx_gpa + desc[i].ctx_pages * PAGE;
 	e->ring_gm = ggtt_map(gd, e->ring_gpa, gd->params.ring_pages);
-	e->batch_gpa = data_alloc(gd, (uint64_t)e->nslots * BATCH_SLOT,
+	e->batch_slot = BATCH_SLOT;
+	if (i == GUESTDRV_BCS) {
+		/* Every band of the tallest blit, an arbitration point
+		 * between each two. */
+		uint32_t bands = gd->params.band ?
+				 (gd->surf_h + gd->params.band - 1) / gd->params.band : 1;
+		uint32_t bytes = 4 * ((BLT_DWORDS + 1) * bands + BATCH_TAIL);
+
+		bytes = (bytes + 63) & ~63u;
+		e->batch_slot = bytes > BATCH_SLOT ? bytes : BATCH_SLOT;
+	}
+	e->batch_gpa = data_alloc(gd, (uint64_t)e->nslots * e->batch_slot,
 				  &e->batch_gma);
 	e->work = calloc(e->nslots, sizeof(*e->work));
 	if (!e->work)
@@ -599,14 +622,21 @@ static int check_failsafe(struct guestdrv *gd)
 	return gd->failed ? -EIO : 0;
 }
 
+static uint32_t surf_pitch(const struct guestdrv *gd)
+{
+	return gd->surf_w * 4;
+}
+
 static void surfaces_init(struct guestdrv *gd)
 {
+	uint64_t bytes = (uint64_t)surf_pitch(gd) * gd->surf_h;
+
 	for (unsigned int s = 0; s < GUESTDRV_NUM_SURFACES && !gd->failed; s++) {
 		struct surface *sf = &gd->surf[s];
 
 		sf->tiled = s >= GUESTDRV_SURF_XTILED_A;
-		sf->gpa = data_alloc(gd, SURF_BYTES, &sf->gma);
-		sf->ref = calloc(GUESTDRV_SURF_W * GUESTDRV_SURF_H, 4);
+		sf->gpa = data_alloc(gd, bytes, &sf->gma);
+		sf->ref = calloc((size_t)gd->surf_w * gd->surf_h, 4);
 		if (!sf->ref) {
 			fail(gd, "out of memory");
 			return;
@@ -616,31 +646,46 @@ static void surfaces_init(struct guestdrv *gd)
 
 /* Byte offset of pixel (@x, @y): X tiles are 512 bytes x 8 rows, row-major,
  * without bit-6 swizzling (gen9). */
-static uint64_t surf_off(const struct surface *sf, uint32_t x, uint32_t y)
+static uint64_t surf_off(const struct guestdrv *gd, const struct surface *sf,
+			 uint32_t x, uint32_t y)
 {
 	uint32_t xb = x * 4;
 
 	if (!sf->tiled)
-		return (uint64_t)y * SURF_PITCH + xb;
-	return ((uint64_t)(y / 8) * (SURF_PITCH / 512) + xb / 512) * 4096 +
+		return (uint64_t)y * surf_pitch(gd) + xb;
+	return ((uint64_t)(y / 8) * (surf_pitch(gd) / 512) + xb / 512) * 4096 +
 	       (y % 8) * 512 + xb % 512;
 }
 
-static void surf_put(struct guestdrv *gd, struct surface *sf, uint32_t x,
-		     uint32_t y, uint32_t v)
+/* Pixels from (@x, @y) on that lie one after another in memory: the rest
+ * of the row, or of the X tile's row. */
+static uint32_t surf_run(const struct guestdrv *gd, const struct surface *sf,
+			 uint32_t x)
 {
-	memcpy(ram(gd, sf->gpa + surf_off(sf, x, y)), &v, 4);
-	sf->ref[y * GUESTDRV_SURF_W + x] = v;
+	return sf->tiled ? 128 - x % 128 : gd->surf_w - x;
+}
+
+static uint32_t *surf_ref(const struct guestdrv *gd, const struct surface *sf,
+			  uint32_t x, uint32_t y)
+{
+	return sf->ref + (size_t)y * gd->surf_w + x;
 }
 
 /* A pattern a shifted or transposed copy cannot match by accident. */
 static void surfaces_fill(struct guestdrv *gd)
 {
-	for (unsigned int s = 0; s < GUESTDRV_NUM_SURFACES; s++)
-		for (uint32_t y = 0; y < GUESTDRV_SURF_H; y++)
-			for (uint32_t x = 0; x < GUESTDRV_SURF_W; x++)
-				surf_put(gd, &gd->surf[s], x, y,
-					 (s + 1) << 24 | y << 12 | x);
+	for (unsigned int s = 0; s < GUESTDRV_NUM_SURFACES; s++) {
+		struct surface *sf = &gd->surf[s];
+
+		for (uint32_t y = 0; y < gd->surf_h; y++) {
+			for (uint32_t x = 0; x < gd->surf_w; x++) {
+				uint32_t v = (s + 1) << 24 | y << 12 | x;
+
+				memcpy(ram(gd, sf->gpa + surf_off(gd, sf, x, y)), &v, 4);
+				*surf_ref(gd, sf, x, y) = v;
+			}
+		}
+	}
 }
 
 int guestdrv_open(struct gvt_vgpu *vgpu, struct mock_hv *hv,
@@ -669,11 +714,21 @@ int guestdrv_open(struct gvt_vgpu *vgpu, struct mock_hv *hv,
 		gd->params.ring_pages = 4;
 	if (!gd->params.batch)
 		gd->params.batch = 8;
-	if (gd->params.ring_pages > 32) {
-		free(gd);
-		if (err && err_len)
+	gd->surf_w = gd->params.surf_w ? gd->params.surf_w : GUESTDRV_SURF_W;
+	gd->surf_h = gd->params.surf_h ? gd->params.surf_h : GUESTDRV_SURF_H;
+	gd->pt_gpa = hv->ram_size - PT_SIZE;
+	if (gd->params.ring_pages > 32 || gd->surf_w % 128 || gd->surf_h % 8 ||
+	    gd->surf_w > GUESTDRV_SURF_MAX || gd->surf_h > GUESTDRV_SURF_MAX ||
+	    (gd->params.band &&
+	     gd->params.band * GUESTDRV_MAX_BANDS < gd->surf_h)) {
+		if (err && err_len && gd->params.ring_pages > 32)
 			snprintf(err, err_len, "ring of %u pages: at most 32",
-				 params->ring_pages);
+				 gd->params.ring_pages);
+		else if (err && err_len)
+			snprintf(err, err_len, "surfaces of %ux%u pixels in bands of %u rows: the width must be a multiple of 128, the height of 8, each at most %u, and at most %u bands",
+				 gd->surf_w, gd->surf_h, gd->params.band,
+				 GUESTDRV_SURF_MAX, GUESTDRV_MAX_BANDS);
+		free(gd);
 		return -EINVAL;
 	}
 	gd->next_seqno = 1;
@@ -691,11 +746,17 @@ int guestdrv_open(struct gvt_vgpu *vgpu, struct mock_hv *hv,
 		wr(gd, GT_IMR0, ~0u);
 		wr(gd, GT_IER0, 0);
 		wr(gd, GT_IIR0, ~0u);
-		if (guest_ppgtt_init(&gd->ppgtt, hv, PT_GPA, PT_SIZE))
+		if (guest_ppgtt_init(&gd->ppgtt, hv, gd->pt_gpa, PT_SIZE))
 			fail(gd, "no room for a PML4");
 		for (unsigned int i = 0; i < GUESTDRV_NUM_ENGINES && !gd->failed; i++)
 			engine_init(gd, i);
 		gd->seq_gpa = data_alloc(gd, 2 * PAGE, &gd->seq_gma);
+		for (unsigned int i = 0; i < GUESTDRV_NUM_ENGINES; i++) {
+			uint64_t off = PAGE + (i == GUESTDRV_RCS ? SEQ_LAST : BCS_BREADCRUMB);
+
+			gd->eng[i].bc_gpa = gd->seq_gpa + off;
+			gd->eng[i].bc_gma = gd->seq_gma + off;
+		}
 		surfaces_init(gd);
 	}
 	if (!gd->failed) {
@@ -748,7 +809,9 @@ void guestdrv_close(struct guestdrv *gd)
 }
 
 /* Room for one more workload (one ring slot stays free: a full ring
- * would have tail == head). */
+ * would have tail == head; with @ahead it also keeps the batch of the
+ * workload retired last, whose MI_BATCH_BUFFER_END the engine may still
+ * be reading when its breadcrumb lands). */
 static struct work *work_reserve(struct guestdrv *gd, struct engine *e)
 {
 	if (gd->failed)
@@ -758,16 +821,23 @@ static struct work *work_reserve(struct guestdrv *gd, struct engine *e)
 	return &e->work[(e->emitted / RING_WORK_BYTES) % e->nslots];
 }
 
+/* The breadcrumb of the workload at ring position @pos: its number, from
+ * 1, in the engine's ring order. */
+static uint32_t work_number(uint64_t pos)
+{
+	return (uint32_t)(pos / RING_WORK_BYTES + 1);
+}
+
 /* Write the batch's dwords into its slot, start it from the ring. */
 static void work_emit(struct guestdrv *gd, struct engine *e, struct work *w,
 		      const uint32_t *batch, unsigned int n)
 {
 	unsigned int slot = (unsigned int)(e->emitted / RING_WORK_BYTES) % e->nslots;
-	uint64_t bgma = e->batch_gma + (uint64_t)slot * BATCH_SLOT;
+	uint64_t bgma = e->batch_gma + (uint64_t)slot * e->batch_slot;
 	uint32_t ring[4] = { MI_BB_START_PPGTT, (uint32_t)bgma,
 			     (uint32_t)(bgma >> 32), MI_NOOP };
 
-	memcpy(ram(gd, e->batch_gpa + (uint64_t)slot * BATCH_SLOT), batch, n * 4);
+	memcpy(ram(gd, e->batch_gpa + (uint64_t)slot * e->batch_slot), batch, n * 4);
 	memcpy(ram(gd, e->ring_gpa + e->emitted % e->ring_size), ring, sizeof(ring));
 	w->t_submit = now_ns();
 	e->emitted += RING_WORK_BYTES;
@@ -781,7 +851,6 @@ int guestdrv_submit_seqno(struct guestdrv *gd)
 	uint32_t s = gd->next_seqno;
 	uint64_t slot_gpa = gd->seq_gpa + 4 * (s % SEQNO_SLOTS);
 	uint64_t slot_gma = gd->seq_gma + 4 * (s % SEQNO_SLOTS);
-	uint64_t last_gma = gd->seq_gma + PAGE;
 
 	if (!w)
 		return gd->failed ? -EIO : -EAGAIN;
@@ -790,9 +859,11 @@ int guestdrv_submit_seqno(struct guestdrv *gd)
 	if (ram_load32(gd, slot_gpa))
 		return fail(gd, "rcs: seqno %u found in slot %u before seqno %u was submitted: a batch ran twice",
 			    ram_load32(gd, slot_gpa), s % SEQNO_SLOTS, s);
+	/* The second store, the last seqno, is the render breadcrumb: every
+	 * rcs workload is a seqno, so seqno and workload number agree. */
 	uint32_t batch[] = {
 		MI_STORE_DWORD_IMM, (uint32_t)slot_gma, (uint32_t)(slot_gma >> 32), s,
-		MI_STORE_DWORD_IMM, (uint32_t)last_gma, (uint32_t)(last_gma >> 32), s,
+		MI_STORE_DWORD_IMM, (uint32_t)e->bc_gma, (uint32_t)(e->bc_gma >> 32), s,
 		MI_USER_INTERRUPT,
 		MI_BATCH_BUFFER_END,
 	};
@@ -802,122 +873,171 @@ int guestdrv_submit_seqno(struct guestdrv *gd)
 	return 0;
 }
 
-static bool rect_ok(uint32_t x, uint32_t y, uint32_t w, uint32_t h)
+static bool rect_ok(const struct guestdrv *gd, uint32_t x, uint32_t y,
+		    uint32_t w, uint32_t h)
 {
-	return w && h && x < GUESTDRV_SURF_W && y < GUESTDRV_SURF_H &&
-	       w <= GUESTDRV_SURF_W - x && h <= GUESTDRV_SURF_H - y;
+	return w && h && x < gd->surf_w && y < gd->surf_h &&
+	       w <= gd->surf_w - x && h <= gd->surf_h - y;
 }
 
-static uint32_t blt_pitch(const struct surface *sf)
+static uint32_t blt_pitch(const struct guestdrv *gd, const struct surface *sf)
 {
 	/* Tiled surfaces give the pitch in dwords. */
-	return sf->tiled ? SURF_PITCH / 4 : SURF_PITCH;
+	return sf->tiled ? surf_pitch(gd) / 4 : surf_pitch(gd);
+}
+
+bool guestdrv_surface_busy(const struct guestdrv *gd, enum guestdrv_surface s)
+{
+	return gd->params.ahead && (unsigned int)s < GUESTDRV_NUM_SURFACES &&
+	       gd->surf[s].writers;
+}
+
+/* Queue blit @b: one command per band of rows, an arbitration point
+ * between each two, then the flush, the breadcrumb and the interrupt. */
+static int submit_blit(struct guestdrv *gd, const struct work *b)
+{
+	struct engine *e = &gd->eng[GUESTDRV_BCS];
+	const struct surface *s = &gd->surf[b->src], *d = &gd->surf[b->dst];
+	uint32_t band = gd->params.band ? gd->params.band : b->h;
+	uint32_t batch[(BLT_DWORDS + 1) * GUESTDRV_MAX_BANDS + BATCH_TAIL];
+	unsigned int n = 0;
+	struct work *wk;
+
+	if (guestdrv_surface_busy(gd, b->dst))
+		return -EBUSY;
+	wk = work_reserve(gd, e);
+	if (!wk)
+		return gd->failed ? -EIO : -EAGAIN;
+	for (uint32_t y = 0; y < b->h; y += band) {
+		uint32_t rows = b->h - y < band ? b->h - y : band;
+		uint32_t top = (b->dy + y) << 16 | b->dx;
+		uint32_t bottom = (b->dy + y + rows) << 16 | (b->dx + b->w);
+
+		if (y)
+			batch[n++] = MI_ARB_CHECK;
+		if (b->kind == WORK_FILL) {
+			batch[n++] = XY_COLOR_BLT | (d->tiled ? BLT_DST_TILED : 0);
+			batch[n++] = BR13_32BPP | ROP_PATCOPY | blt_pitch(gd, d);
+			batch[n++] = top;
+			batch[n++] = bottom;
+			batch[n++] = (uint32_t)d->gma;
+			batch[n++] = (uint32_t)(d->gma >> 32);
+			batch[n++] = b->color;
+			continue;
+		}
+		batch[n++] = XY_SRC_COPY_BLT | (s->tiled ? BLT_SRC_TILED : 0) |
+			     (d->tiled ? BLT_DST_TILED : 0);
+		batch[n++] = BR13_32BPP | ROP_SRCCOPY | blt_pitch(gd, d);
+		batch[n++] = top;
+		batch[n++] = bottom;
+		batch[n++] = (uint32_t)d->gma;
+		batch[n++] = (uint32_t)(d->gma >> 32);
+		batch[n++] = (b->sy + y) << 16 | b->sx;
+		batch[n++] = blt_pitch(gd, s);
+		batch[n++] = (uint32_t)s->gma;
+		batch[n++] = (uint32_t)(s->gma >> 32);
+	}
+	batch[n++] = MI_FLUSH_DW;
+	batch[n++] = 0;
+	batch[n++] = 0;
+	batch[n++] = 0;
+	batch[n++] = MI_STORE_DWORD_IMM;
+	batch[n++] = (uint32_t)e->bc_gma;
+	batch[n++] = (uint32_t)(e->bc_gma >> 32);
+	batch[n++] = work_number(e->emitted);
+	batch[n++] = MI_USER_INTERRUPT;
+	batch[n++] = MI_BATCH_BUFFER_END;
+	*wk = *b;
+	work_emit(gd, e, wk, batch, n);
+	gd->surf[b->dst].writers++;
+	return 0;
 }
 
 int guestdrv_submit_fill(struct guestdrv *gd, enum guestdrv_surface dst,
 			 uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 			 uint32_t color)
 {
-	struct engine *e = &gd->eng[GUESTDRV_BCS];
-	struct surface *d;
-	struct work *wk;
-
-	if ((unsigned int)dst >= GUESTDRV_NUM_SURFACES || !rect_ok(x, y, w, h))
+	if ((unsigned int)dst >= GUESTDRV_NUM_SURFACES || !rect_ok(gd, x, y, w, h))
 		return -EINVAL;
-	wk = work_reserve(gd, e);
-	if (!wk)
-		return gd->failed ? -EIO : -EAGAIN;
-	d = &gd->surf[dst];
-	uint32_t batch[] = {
-		XY_COLOR_BLT | (d->tiled ? BLT_DST_TILED : 0),
-		BR13_32BPP | ROP_PATCOPY | blt_pitch(d),
-		y << 16 | x, (y + h) << 16 | (x + w),
-		(uint32_t)d->gma, (uint32_t)(d->gma >> 32),
-		color,
-		MI_FLUSH_DW, 0, 0, 0,
-		MI_USER_INTERRUPT,
-		MI_BATCH_BUFFER_END,
-	};
-	*wk = (struct work){ .kind = WORK_FILL, .dst = dst, .dx = x, .dy = y,
-			     .w = w, .h = h, .color = color };
-	work_emit(gd, e, wk, batch, sizeof(batch) / 4);
-	return 0;
+	return submit_blit(gd, &(struct work){ .kind = WORK_FILL, .dst = dst,
+					       .dx = x, .dy = y, .w = w, .h = h,
+					       .color = color });
 }
 
 int guestdrv_submit_copy(struct guestdrv *gd, enum guestdrv_surface src,
 			 uint32_t sx, uint32_t sy, enum guestdrv_surface dst,
 			 uint32_t dx, uint32_t dy, uint32_t w, uint32_t h)
 {
-	struct engine *e = &gd->eng[GUESTDRV_BCS];
-	struct surface *s, *d;
-	struct work *wk;
-
 	if ((unsigned int)src >= GUESTDRV_NUM_SURFACES ||
 	    (unsigned int)dst >= GUESTDRV_NUM_SURFACES || src == dst ||
-	    !rect_ok(sx, sy, w, h) || !rect_ok(dx, dy, w, h))
+	    !rect_ok(gd, sx, sy, w, h) || !rect_ok(gd, dx, dy, w, h))
 		return -EINVAL;
-	wk = work_reserve(gd, e);
-	if (!wk)
-		return gd->failed ? -EIO : -EAGAIN;
-	s = &gd->surf[src];
-	d = &gd->surf[dst];
-	uint32_t batch[] = {
-		XY_SRC_COPY_BLT | (s->tiled ? BLT_SRC_TILED : 0) |
-			(d->tiled ? BLT_DST_TILED : 0),
-		BR13_32BPP | ROP_SRCCOPY | blt_pitch(d),
-		dy << 16 | dx, (dy + h) << 16 | (dx + w),
-		(uint32_t)d->gma, (uint32_t)(d->gma >> 32),
-		sy << 16 | sx, blt_pitch(s),
-		(uint32_t)s->gma, (uint32_t)(s->gma >> 32),
-		MI_FLUSH_DW, 0, 0, 0,
-		MI_USER_INTERRUPT,
-		MI_BATCH_BUFFER_END,
-	};
-	*wk = (struct work){ .kind = WORK_COPY, .src = src, .dst = dst,
-			     .sx = sx, .sy = sy, .dx = dx, .dy = dy,
-			     .w = w, .h = h };
-	work_emit(gd, e, wk, batch, sizeof(batch) / 4);
-	return 0;
+	/* A source with a blit pending is fine: the engine runs them in
+	 * order, and the reference images are updated in the same order. */
+	return submit_blit(gd, &(struct work){ .kind = WORK_COPY, .src = src,
+					       .dst = dst, .sx = sx, .sy = sy,
+					       .dx = dx, .dy = dy, .w = w, .h = h });
 }
 
 /* The CPU's version of a blit, on the reference images. */
 static void ref_apply(struct guestdrv *gd, const struct work *w)
 {
-	uint32_t *d = gd->surf[w->dst].ref;
+	const struct surface *d = &gd->surf[w->dst];
 
 	for (uint32_t y = 0; y < w->h; y++) {
-		uint32_t *row = d + (w->dy + y) * GUESTDRV_SURF_W + w->dx;
+		uint32_t *row = surf_ref(gd, d, w->dx, w->dy + y);
 
 		if (w->kind == WORK_FILL) {
 			for (uint32_t x = 0; x < w->w; x++)
 				row[x] = w->color;
 		} else {
-			memcpy(row, gd->surf[w->src].ref +
-			       (w->sy + y) * GUESTDRV_SURF_W + w->sx, w->w * 4);
+			memcpy(row, surf_ref(gd, &gd->surf[w->src], w->sx, w->sy + y),
+			       w->w * 4);
 		}
 	}
 }
 
-/* Compare a surface with its reference; describe the first difference. */
+/* Compare a surface with its reference; describe the first difference.
+ * Nothing the engine runs now writes it (see guestdrv_params.ahead). */
 static bool surf_check(struct guestdrv *gd, unsigned int s, char *why,
 		       size_t len)
 {
 	struct surface *sf = &gd->surf[s];
 
-	for (uint32_t y = 0; y < GUESTDRV_SURF_H; y++) {
-		for (uint32_t x = 0; x < GUESTDRV_SURF_W; x++) {
-			uint32_t want = sf->ref[y * GUESTDRV_SURF_W + x];
-			uint32_t got = ram_load32(gd, sf->gpa + surf_off(sf, x, y));
+	/* What the engine wrote before its breadcrumb or CSB event. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	for (uint32_t y = 0; y < gd->surf_h; y++) {
+		for (uint32_t x = 0, n; x < gd->surf_w; x += n) {
+			const uint32_t *got = ram(gd, sf->gpa + surf_off(gd, sf, x, y));
+			const uint32_t *want = surf_ref(gd, sf, x, y);
+			uint32_t i = 0;
 
-			if (got != want) {
-				snprintf(why, len, "surface %u (%s) pixel (%u,%u) is 0x%08x, expected 0x%08x",
-					 s, sf->tiled ? "X-tiled" : "linear",
-					 x, y, got, want);
-				return false;
-			}
+			n = surf_run(gd, sf, x);
+			if (!memcmp(got, want, (size_t)n * 4))
+				continue;
+			while (got[i] == want[i])
+				i++;
+			snprintf(why, len, "surface %u (%s) pixel (%u,%u) is 0x%08x, expected 0x%08x",
+				 s, sf->tiled ? "X-tiled" : "linear", x + i, y,
+				 got[i], want[i]);
+			return false;
 		}
 	}
 	return true;
+}
+
+/* After a failed check: take what the surfaces hold as the reference, so
+ * later blits are checked on their own. */
+static void surfaces_resync(struct guestdrv *gd)
+{
+	for (unsigned int s = 0; s < GUESTDRV_NUM_SURFACES; s++) {
+		struct surface *sf = &gd->surf[s];
+
+		for (uint32_t y = 0; y < gd->surf_h; y++)
+			for (uint32_t x = 0; x < gd->surf_w; x++)
+				*surf_ref(gd, sf, x, y) =
+					ram_load32(gd, sf->gpa + surf_off(gd, sf, x, y));
+	}
 }
 
 static void lat_account(struct engine *e, uint64_t t, const struct work *w)
@@ -934,23 +1054,40 @@ static void lat_account(struct engine *e, uint64_t t, const struct work *w)
 		__atomic_store_n(&e->st.lat_max_ns, ns, __ATOMIC_RELAXED);
 }
 
-/* Everything up to e->submitted ran: check it and count it. */
-static int retire(struct guestdrv *gd, struct engine *e)
+/*
+ * The workloads before ring position @upto ran: check them and count them.
+ * @idle: the context is off the engine with everything submitted, so its
+ * image and breadcrumb are final; otherwise later workloads may be running.
+ */
+static int retire(struct guestdrv *gd, struct engine *e, uint64_t upto,
+		  bool idle)
 {
-	uint64_t t = now_ns();
+	uint64_t t = now_ns(), first = e->retired;
 	uint32_t *regs = ram(gd, e->ctx_gpa + PAGE);
 	uint32_t head = __atomic_load_n(&regs[CTX_RING_HEAD + 1], __ATOMIC_ACQUIRE);
+	uint32_t bc = ram_load32(gd, e->bc_gpa), want;
 	unsigned int n = 0, bad = 0, touched = 0;
-	uint32_t last_seqno = 0;
 	char why[200] = "";
 
+	if (upto <= first)
+		return 0;
 	/* The context image comes back with the ring's head where it
 	 * stopped: at the tail it was given. */
-	if ((head & RING_HEAD_ADDR) != e->submitted % e->ring_size)
+	if (idle && (head & RING_HEAD_ADDR) != upto % e->ring_size)
 		quirk(gd, "ctx-head",
 		      "%s: context image RING_HEAD 0x%x after completion, expected the submitted tail 0x%llx",
-		      e->name, head, (unsigned long long)(e->submitted % e->ring_size));
-	for (; e->retired < e->submitted; e->retired += RING_WORK_BYTES, n++) {
+		      e->name, head, (unsigned long long)(upto % e->ring_size));
+	/* In order: each workload's last store is its breadcrumb, so the
+	 * newest one retired landed, and none after it unless the context
+	 * still runs. */
+	want = work_number(upto - RING_WORK_BYTES);
+	if (idle ? bc != want : (int32_t)(bc - want) < 0) {
+		bad++;
+		snprintf(why, sizeof(why), e == &gd->eng[GUESTDRV_RCS] ?
+			 "last seqno written is %u, expected %u" :
+			 "breadcrumb is %u, expected %u", bc, want);
+	}
+	for (; e->retired < upto; e->retired += RING_WORK_BYTES, n++) {
 		struct work *w = &e->work[(e->retired / RING_WORK_BYTES) % e->nslots];
 
 		if (w->kind == WORK_SEQNO) {
@@ -967,22 +1104,11 @@ static int retire(struct guestdrv *gd, struct engine *e)
 				lat_account(e, t, w);
 			}
 			ram_store32(gd, slot, 0);
-			last_seqno = w->seqno;
 		} else {
 			ref_apply(gd, w);
 			touched |= 1u << w->dst;
+			gd->surf[w->dst].writers--;
 		}
-	}
-	if (last_seqno) {
-		uint32_t last = ram_load32(gd, gd->seq_gpa + PAGE);
-
-		/* In order: the last store the engine made is the newest seqno. */
-		if (last != last_seqno || last < gd->last_seqno) {
-			if (!bad++)
-				snprintf(why, sizeof(why), "last seqno written is %u, expected %u",
-					 last, last_seqno);
-		}
-		gd->last_seqno = last_seqno;
 	}
 	if (touched) {
 		bool ok = true;
@@ -990,9 +1116,8 @@ static int retire(struct guestdrv *gd, struct engine *e)
 		for (unsigned int s = 0; s < GUESTDRV_NUM_SURFACES && ok; s++)
 			if (touched & (1u << s))
 				ok = surf_check(gd, s, why, sizeof(why));
-		/* The blits of one submission stand or fall together. */
-		for (uint64_t p = e->retired - (uint64_t)n * RING_WORK_BYTES;
-		     p < e->retired; p += RING_WORK_BYTES) {
+		/* The blits retired together stand or fall together. */
+		for (uint64_t p = first; p < e->retired; p += RING_WORK_BYTES) {
 			struct work *w = &e->work[(p / RING_WORK_BYTES) % e->nslots];
 
 			if (w->kind == WORK_SEQNO)
@@ -1006,14 +1131,7 @@ static int retire(struct guestdrv *gd, struct engine *e)
 		}
 		if (!ok) {
 			bad++;
-			/* Resynchronise the surfaces: later blits are checked
-			 * on their own. */
-			for (unsigned int s = 0; s < GUESTDRV_NUM_SURFACES; s++)
-				for (uint32_t y = 0; y < GUESTDRV_SURF_H; y++)
-					for (uint32_t x = 0; x < GUESTDRV_SURF_W; x++)
-						gd->surf[s].ref[y * GUESTDRV_SURF_W + x] =
-							ram_load32(gd, gd->surf[s].gpa +
-								   surf_off(&gd->surf[s], x, y));
+			surfaces_resync(gd);
 		}
 	}
 	if (bad && !gd->err[0])
@@ -1021,33 +1139,22 @@ static int retire(struct guestdrv *gd, struct engine *e)
 	return (int)n;
 }
 
-/* Hand the queued ring contents to the engine, as i915 does when its port
- * is free: tail into the context image, then the ELSP. */
-static void kick(struct guestdrv *gd, struct engine *e)
+/* With @ahead: retire what the breadcrumb says is done. */
+static int retire_landed(struct guestdrv *gd, struct engine *e)
 {
-	uint64_t max = (uint64_t)gd->params.batch * RING_WORK_BYTES;
-	uint64_t tail = e->emitted - e->submitted > max ? e->submitted + max :
-							  e->emitted;
-	uint32_t *regs = ram(gd, e->ctx_gpa + PAGE);
-	uint32_t desc = e->ctx_gm | DESC_VALID | DESC_LEGACY_64B |
-			DESC_L3LLC_COHERENT | DESC_PRIVILEGE;
+	uint32_t done = ram_load32(gd, e->bc_gpa) -
+			(uint32_t)(e->retired / RING_WORK_BYTES);
+	uint64_t in_flight = (e->submitted - e->retired) / RING_WORK_BYTES;
 
-	if (e->active || tail == e->submitted || gd->failed)
-		return;
-	regs[CTX_RING_TAIL + 1] = (uint32_t)(tail % e->ring_size);
-	if (e->ran)	/* the image holds saved state now: restore it */
-		regs[CTX_CONTEXT_CONTROL + 1] =
-			MASKED_ENABLE(CTX_CTRL_INHIBIT_SYN_SWITCH) |
-			MASKED_DISABLE(CTX_CTRL_RESTORE_INHIBIT);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e->submitted = tail;
-	e->active = true;
-	e->ran = true;
-	wr(gd, e->base + RING_ELSP, 0);		/* element 1: none */
-	wr(gd, e->base + RING_ELSP, 0);
-	wr(gd, e->base + RING_ELSP, e->ctx_id);	/* element 0 */
-	wr(gd, e->base + RING_ELSP, desc);
-	stat_add(&e->st.elsp_writes, 1);
+	if ((int32_t)done <= 0)
+		return 0;
+	if (done > in_flight) {
+		fail(gd, "%s: breadcrumb %u is %u workloads past the %llu submitted",
+		     e->name, ram_load32(gd, e->bc_gpa), done,
+		     (unsigned long long)in_flight);
+		return 0;
+	}
+	return retire(gd, e, e->retired + (uint64_t)done * RING_WORK_BYTES, false);
 }
 
 /* gen8_irq_handler(): master off, ack the GT bank, master on. */
@@ -1085,7 +1192,11 @@ static int process_csb(struct guestdrv *gd, struct engine *e)
 	}
 	if (wp == e->csb_head)
 		return 0;
-	if ((mptr & 7) != wp)
+	/* An entry may land between the two reads (the GPU thread completes
+	 * work meanwhile): only a difference that stays is one. */
+	if ((mptr & 7) != wp &&
+	    ((mptr = rd(gd, e->base + RING_CSB_PTR)) & 7) !=
+		    ram_load32(gd, e->hwsp_gpa + 4 * HWSP_CSB_WRITE))
 		quirk(gd, "csb-ptr-mismatch",
 		      "%s: CSB write pointer %u in the status page, %u in RING_CONTEXT_STATUS_PTR (0x%x)",
 		      e->name, wp, mptr & 7, mptr);
@@ -1110,12 +1221,30 @@ static int process_csb(struct guestdrv *gd, struct engine *e)
 			quirk(gd, "csb-ctx-id",
 			      "%s: CSB event 0x%x names context 0x%x, we run 0x%x",
 			      e->name, lo, hi, e->ctx_id);
-		if (lo & (CSB_PREEMPTED | CSB_LITE_RESTORE))
-			quirk(gd, "csb-preempted",
-			      "%s: CSB event 0x%x (preempted/lite restore) with one element and no lite restore",
-			      e->name, lo);
+		if (lo & CSB_IDLE_ACTIVE) {
+			if (e->unacked)
+				e->unacked--;
+			else
+				quirk(gd, "csb-idle-active",
+				      "%s: idle-to-active (0x%x) with no submission outstanding",
+				      e->name, lo);
+			e->running = true;
+		}
+		if (lo & (CSB_PREEMPTED | CSB_LITE_RESTORE)) {
+			/* Our own resubmission of the running context took
+			 * over its port: nothing completed. */
+			if (gd->params.ahead && (lo & CSB_PREEMPTED) &&
+			    (lo & CSB_LITE_RESTORE) && e->running && e->unacked)
+				e->unacked--;
+			else
+				quirk(gd, "csb-preempted",
+				      "%s: CSB event 0x%x (preempted/lite restore) %s",
+				      e->name, lo, gd->params.ahead ?
+				      "with no resubmission of the running context outstanding" :
+				      "with one element and no lite restore");
+		}
 		if (lo & CSB_COMPLETE) {
-			if (!e->active) {
+			if (!e->running) {
 				quirk(gd, "csb-spurious-complete",
 				      "%s: CSB context-complete (0x%x) with no element in the port",
 				      e->name, lo);
@@ -1125,9 +1254,12 @@ static int process_csb(struct guestdrv *gd, struct engine *e)
 				quirk(gd, "csb-no-idle",
 				      "%s: the only element completed without active-to-idle (0x%x)",
 				      e->name, lo);
-			e->active = false;
-			retired += retire(gd, e);
-		} else if ((lo & CSB_ACTIVE_IDLE) && e->active) {
+			e->running = false;
+			/* With a submission still unacknowledged the context
+			 * went idle before it came: its breadcrumbs tell. */
+			if (!e->unacked)
+				retired += retire(gd, e, e->submitted, true);
+		} else if ((lo & CSB_ACTIVE_IDLE) && e->running) {
 			quirk(gd, "csb-idle-no-complete",
 			      "%s: active-to-idle without context-complete (0x%x)",
 			      e->name, lo);
@@ -1136,6 +1268,49 @@ static int process_csb(struct guestdrv *gd, struct engine *e)
 	/* Tell the engine how far we read. */
 	wr(gd, e->base + RING_CSB_PTR,
 	   CSB_READ_PTR_MASK << 16 | e->csb_head << 8);
+	return retired;
+}
+
+/*
+ * Hand the queued ring contents to the engine, as i915 does: tail into the
+ * context image, then the ELSP. Without @ahead only when the port is free;
+ * with it also while the context runs (a lite restore), one ELSP write per
+ * @batch workloads, each acknowledged in the CSB before the next so the
+ * six-entry buffer cannot overflow. Return: workloads retired meanwhile.
+ */
+static int kick(struct guestdrv *gd, struct engine *e)
+{
+	uint64_t max = (uint64_t)gd->params.batch * RING_WORK_BYTES;
+	uint32_t *regs = ram(gd, e->ctx_gpa + PAGE);
+	uint32_t desc = e->ctx_gm | DESC_VALID | DESC_LEGACY_64B |
+			DESC_L3LLC_COHERENT | DESC_PRIVILEGE;
+	int retired = 0;
+
+	if (!gd->params.ahead && (e->running || e->unacked))
+		return 0;
+	while (e->emitted != e->submitted && !e->unacked && !gd->failed) {
+		uint64_t tail = e->emitted - e->submitted > max ?
+				e->submitted + max : e->emitted;
+
+		regs[CTX_RING_TAIL + 1] = (uint32_t)(tail % e->ring_size);
+		if (e->ran)	/* the image holds saved state now: restore it */
+			regs[CTX_CONTEXT_CONTROL + 1] =
+				MASKED_ENABLE(CTX_CTRL_INHIBIT_SYN_SWITCH) |
+				MASKED_DISABLE(CTX_CTRL_RESTORE_INHIBIT);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		e->submitted = tail;
+		e->unacked++;
+		e->ran = true;
+		wr(gd, e->base + RING_ELSP, 0);		/* element 1: none */
+		wr(gd, e->base + RING_ELSP, 0);
+		wr(gd, e->base + RING_ELSP, e->ctx_id);	/* element 0 */
+		wr(gd, e->base + RING_ELSP, desc);
+		stat_add(&e->st.elsp_writes, 1);
+		if (!gd->params.ahead)
+			break;
+		/* The write's own event is in the CSB already. */
+		retired += process_csb(gd, e);
+	}
 	return retired;
 }
 
@@ -1148,8 +1323,12 @@ static int service(struct guestdrv *gd, bool irq)
 	if (irq)
 		handle_irq(gd);
 	for (unsigned int i = 0; i < GUESTDRV_NUM_ENGINES; i++) {
-		n += process_csb(gd, &gd->eng[i]);
-		kick(gd, &gd->eng[i]);
+		struct engine *e = &gd->eng[i];
+
+		n += process_csb(gd, e);
+		if (gd->params.ahead)
+			n += retire_landed(gd, e);
+		n += kick(gd, e);
 	}
 	return gd->failed ? -EIO : n;
 }

@@ -35,7 +35,8 @@ enum guestdrv_engine {
 	GUESTDRV_NUM_ENGINES
 };
 
-/* The blitter's surfaces: 256 x 64 pixels of 32 bits, 1 KiB pitch. */
+/* The blitter's surfaces: 32-bit pixels, GUESTDRV_SURF_W x GUESTDRV_SURF_H
+ * unless struct guestdrv_params asks for more. */
 enum guestdrv_surface {
 	GUESTDRV_SURF_LINEAR_A,
 	GUESTDRV_SURF_LINEAR_B,
@@ -45,16 +46,39 @@ enum guestdrv_surface {
 };
 #define GUESTDRV_SURF_W 256u
 #define GUESTDRV_SURF_H 64u
+#define GUESTDRV_SURF_MAX 4096u	/* pixels, either side */
+#define GUESTDRV_MAX_BANDS 64u	/* blit commands per blit, at most */
 
 /**
  * struct guestdrv_params - how to open; all may be zero.
  * @ring_pages: ring size per engine in pages, 1 .. 32; 0 means 4.
  * @batch: workloads gathered into one ELSP submission at most (as i915
  *	coalesces requests of one context); 0 means 8.
+ * @surf_w: surface width in pixels, a multiple of 128 (an X tile) up to
+ *	GUESTDRV_SURF_MAX; 0 means GUESTDRV_SURF_W.
+ * @surf_h: surface height in rows, a multiple of 8 up to
+ *	GUESTDRV_SURF_MAX; 0 means GUESTDRV_SURF_H. The four surfaces and
+ *	the batches must fit in guest RAM less 16 MiB.
+ * @ahead: submit ahead, as i915 does: while the engine runs the context,
+ *	write the ELSP again with a later tail (a lite restore), so the
+ *	engine never waits for the guest. Workloads then retire when their
+ *	breadcrumb lands, one ELSP submission (at most @batch workloads) at a
+ *	time, each with its own interrupt. A surface has at most one blit
+ *	writing it that is not yet checked: a second one gets -EBUSY (the
+ *	check reads the surface while the engine runs later blits).
+ * @band: rows per blit command. A taller blit is one workload of several
+ *	commands with an arbitration point (MI_ARB_CHECK) between them, as
+ *	drivers split large copies and clears, so that the engine can be
+ *	preempted inside it. 0 means one command per blit; otherwise at least
+ *	@surf_h / GUESTDRV_MAX_BANDS.
  */
 struct guestdrv_params {
 	unsigned int ring_pages;
 	unsigned int batch;
+	unsigned int surf_w;
+	unsigned int surf_h;
+	bool ahead;
+	unsigned int band;
 };
 
 /* Latency histogram buckets: bucket i counts [2^i, 2^(i+1)) us. */
@@ -99,7 +123,9 @@ void guestdrv_close(struct guestdrv *gd);
 
 /*
  * Queue one workload. Each returns 0, -EAGAIN if the ring is full (wait,
- * then retry), -EINVAL for bad arguments, or -EIO once the driver failed.
+ * then retry), -EBUSY (blits, with @ahead only) if the destination has a
+ * blit not yet checked, -EINVAL for bad arguments, or -EIO once the
+ * driver failed.
  */
 /* RCS: a batch stores the next seqno into the guest's seqno page. */
 int guestdrv_submit_seqno(struct guestdrv *gd);
@@ -129,6 +155,10 @@ int guestdrv_wait(struct guestdrv *gd, unsigned int timeout_ms);
  * or -EIO.
  */
 int guestdrv_idle(struct guestdrv *gd, unsigned int timeout_ms);
+
+/* With @ahead: whether a blit into @s is queued or in flight, so that
+ * another one would get -EBUSY. Without: false. */
+bool guestdrv_surface_busy(const struct guestdrv *gd, enum guestdrv_surface s);
 
 /* Workloads queued or in flight on @engine. */
 unsigned int guestdrv_pending(const struct guestdrv *gd,

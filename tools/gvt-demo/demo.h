@@ -18,12 +18,14 @@ void demo_log(void *opaque, int level, const char *msg);
  * @count: vGPUs to start (0: one of each type that fits).
  * @types: or exactly these types, @ntypes of them.
  * @ntypes: entries in @types (0: use @count).
+ * @control: serve gvtctl on this socket during the run, or NULL.
  */
 struct demo_run_opts {
 	unsigned int seconds;
 	unsigned int count;
 	const char *types[DEMO_MAX_VGPUS];
 	unsigned int ntypes;
+	const char *control;
 };
 
 /* Start the vGPUs, run verified work on each from its own thread, report.

@@ -360,12 +360,13 @@ static void print_host_gpus(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gvt-demo [--seconds N] [--vgpus N|TYPE,TYPE...] [-v]\n"
+	fprintf(f, "usage: gvt-demo [--seconds N] [--vgpus N|TYPE,TYPE...] [--control PATH] [-v]\n"
 		   "       gvt-demo --admission [-a 256|512|1024] [-v]\n"
 		   "       gvt-demo --serve [SOCKET] [-v]\n"
 		   "  --seconds N     run the guests' workloads this long (default 3)\n"
 		   "  --vgpus N       start N vGPUs of mixed types (default: one of each\n"
 		   "                  type that fits); or name the types, comma-separated\n"
+		   "  --control PATH  serve gvtctl on PATH during the run (gvtctl top)\n"
 		   "  --admission     show how many vGPUs of each type fit, per aperture\n"
 		   "  -a MiB          with --admission: only this aperture size\n"
 		   "  --serve [PATH]  keep a GPU running and serve gvtctl on PATH\n"
@@ -413,6 +414,7 @@ int main(int argc, char **argv)
 		{ "admission", no_argument, NULL, 'A' },
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "vgpus", required_argument, NULL, 'n' },
+		{ "control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -451,6 +453,9 @@ int main(int argc, char **argv)
 					DEMO_MAX_VGPUS, DEMO_MAX_VGPUS);
 				return 2;
 			}
+			break;
+		case 'c':
+			run.control = optarg;
 			break;
 		case 'v':
 			demo_verbosity = demo_verbosity == GVT_LOG_WARNING ?

@@ -5,9 +5,15 @@
  * engines run seqno streams, blitters fill and copy surfaces; every result
  * is checked by the guest's CPU. The main thread prints progress once a
  * second and a table at the end, with libgvt's view of each engine.
+ *
+ * The guests ask for more than the GPU has: each keeps its engines' queues
+ * full (submitting ahead, as i915 does) with blits large enough that the
+ * engine, not the guest, is the bottleneck. The scheduler then has to
+ * arbitrate, and each vGPU's share of an engine should follow its weight.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,9 +28,27 @@
 #include "mock_hv.h"
 
 #define GUEST_RAM (64u << 20)
-#define RCS_DEPTH 32	/* seqno workloads kept queued */
-#define BCS_DEPTH 8	/* blits kept queued */
+#define RCS_DEPTH 256	/* seqno workloads kept queued: 16 ELSP writes */
+#define BATCH 16	/* workloads per ELSP write, at most */
+/* Blits kept queued, each in an ELSP write of its own so that each
+ * completion lets the guest queue the next: tens of milliseconds of engine
+ * time, long enough for a guest to refill in time, short enough to drain
+ * quickly at the end. */
+#define BCS_DEPTH 2
+#define SURF_W 1024	/* 4 MiB surfaces */
+#define SURF_H 1024
+/*
+ * Blits are BLIT_MIN..BLIT_MAX pixels on a side, 1 to 4 MiB: the sim takes
+ * tens of milliseconds over one, the guest a few to check it. The sim
+ * cannot stop inside a blit command, so each blit is commands of BAND rows
+ * (128 KiB at most) with an arbitration point between: the scheduler can
+ * take the engine back inside a workload, as it must to share it finely.
+ */
+#define BLIT_MIN 512
+#define BLIT_MAX 1024
+#define BAND 32
 #define STALL_MS 3000	/* no completion for this long: the vGPU hung */
+#define WARMUP_MS 250	/* shares are measured from here to the end */
 
 struct vm {
 	char type[GVT_TYPE_NAME_MAX];
@@ -34,8 +58,17 @@ struct vm {
 	bool started;
 	struct guestdrv *_Atomic gd;	/* published once open */
 	uint32_t id, weight;
-	uint64_t last_done;		/* main thread: for the per-second delta */
+	uint32_t weight0;		/* at the start (gvtctl weight may change it) */
+	/* Main thread: libgvt's busy time at the window's start and end, and
+	 * at the last progress line; workloads done at the last line. */
+	uint64_t busy0[GUESTDRV_NUM_ENGINES], busy1[GUESTDRV_NUM_ENGINES];
+	uint64_t busy_tick[GUESTDRV_NUM_ENGINES];
+	uint64_t last_done;
 	/* Written by the vCPU thread, read after join: */
+	uint64_t dry[GUESTDRV_NUM_ENGINES];	/* in the window, times its
+						 * queue for the engine was
+						 * found empty */
+	uint64_t blit_bytes;		/* written by the blits it queued */
 	int ret;
 	char err[256];
 	char quirks[2048];
@@ -43,7 +76,12 @@ struct vm {
 	int es_ret;
 };
 
+static const char *const engine_name[GUESTDRV_NUM_ENGINES] = { "rcs", "bcs" };
+
+static atomic_uint opened;	/* guests done opening (or failed to) */
+static atomic_bool go;		/* every guest starts at once */
 static atomic_bool stop_run;
+static atomic_bool window_open;	/* shares are being measured */
 
 static uint64_t now_ms(void)
 {
@@ -62,19 +100,31 @@ static uint32_t rnd(uint64_t *s)
 	return (uint32_t)((*s * 0x2545f4914f6cdd1dull) >> 32);
 }
 
-static int random_blit(struct guestdrv *gd, uint64_t *seed)
+static uint32_t rnd_side(uint64_t *seed, uint32_t max)
 {
-	uint32_t w = 1 + rnd(seed) % 64, h = 1 + rnd(seed) % 32;
-	uint32_t dx = rnd(seed) % (GUESTDRV_SURF_W - w + 1);
-	uint32_t dy = rnd(seed) % (GUESTDRV_SURF_H - h + 1);
+	return BLIT_MIN + rnd(seed) % (max - BLIT_MIN + 1);
+}
+
+/* A fill or a copy into a surface no queued blit writes (guestdrv checks
+ * a whole surface when its blit retires). Return: 0 and the bytes it
+ * writes in *@bytes, or -errno. */
+static int random_blit(struct guestdrv *gd, uint64_t *seed, uint64_t *bytes)
+{
+	uint32_t w = rnd_side(seed, BLIT_MAX), h = rnd_side(seed, BLIT_MAX);
+	uint32_t dx = rnd(seed) % (SURF_W - w + 1);
+	uint32_t dy = rnd(seed) % (SURF_H - h + 1);
 	unsigned int dst = rnd(seed) % GUESTDRV_NUM_SURFACES, src;
 
+	for (unsigned int i = 0; i < GUESTDRV_NUM_SURFACES &&
+	     guestdrv_surface_busy(gd, dst); i++)
+		dst = (dst + 1) % GUESTDRV_NUM_SURFACES;
+	*bytes = 4ull * w * h;
 	if (rnd(seed) & 1)
 		return guestdrv_submit_fill(gd, dst, dx, dy, w, h, rnd(seed));
 	src = (dst + 1 + rnd(seed) % (GUESTDRV_NUM_SURFACES - 1)) %
 	      GUESTDRV_NUM_SURFACES;
-	return guestdrv_submit_copy(gd, src, rnd(seed) % (GUESTDRV_SURF_W - w + 1),
-				    rnd(seed) % (GUESTDRV_SURF_H - h + 1), dst,
+	return guestdrv_submit_copy(gd, src, rnd(seed) % (SURF_W - w + 1),
+				    rnd(seed) % (SURF_H - h + 1), dst,
 				    dx, dy, w, h);
 }
 
@@ -90,29 +140,54 @@ static uint64_t done_of(struct guestdrv *gd)
 	return n;
 }
 
-/* The guest's vCPU: open the device, keep both engines busy, check. */
+/* Fill both engines' queues. Every poll may retire work, so both are
+ * looked at again after each; an empty one is counted: libgvt then had
+ * nothing of ours for the engine, and our share there went unclaimed. */
+static int top_up(struct vm *vm, struct guestdrv *gd, uint64_t *seed)
+{
+	uint64_t bytes;
+
+	for (;;) {
+		for (unsigned int e = 0; e < GUESTDRV_NUM_ENGINES; e++)
+			if (atomic_load(&window_open) && !guestdrv_pending(gd, e))
+				vm->dry[e]++;
+		while (guestdrv_pending(gd, GUESTDRV_RCS) < RCS_DEPTH &&
+		       !guestdrv_submit_seqno(gd))
+			;
+		if (guestdrv_pending(gd, GUESTDRV_BCS) >= BCS_DEPTH ||
+		    random_blit(gd, seed, &bytes))
+			return 0;
+		vm->blit_bytes += bytes;
+		/* Each blit goes to the engine at once, on its own. */
+		if (guestdrv_poll(gd) < 0)
+			return -EIO;
+	}
+}
+
+/* The guest's vCPU: open the device, keep both engines' queues full,
+ * check everything. */
 static void *vcpu(void *arg)
 {
 	struct vm *vm = arg;
+	struct guestdrv_params params = { .surf_w = SURF_W, .surf_h = SURF_H,
+					  .ahead = true, .band = BAND,
+					  .batch = BATCH };
 	struct guestdrv *gd;
-	uint64_t seed = 0x9e3779b97f4a7c15ull * vm->id, last = now_ms(), done = 0;
+	uint64_t seed = 0x9e3779b97f4a7c15ull * vm->id, last, done = 0;
 	int ret;
 
-	ret = guestdrv_open(vm->vgpu, vm->hv, NULL, &gd, vm->err, sizeof(vm->err));
+	ret = guestdrv_open(vm->vgpu, vm->hv, &params, &gd, vm->err, sizeof(vm->err));
+	atomic_fetch_add(&opened, 1);
 	if (ret) {
 		vm->ret = ret;
 		return NULL;
 	}
 	atomic_store(&vm->gd, gd);
+	while (!atomic_load(&go))
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	last = now_ms();
 	while (!atomic_load(&stop_run)) {
-		while (guestdrv_pending(gd, GUESTDRV_RCS) < RCS_DEPTH &&
-		       !guestdrv_submit_seqno(gd))
-			;
-		while (guestdrv_pending(gd, GUESTDRV_BCS) < BCS_DEPTH &&
-		       !random_blit(gd, &seed))
-			;
-		ret = guestdrv_wait(gd, 100);
-		if (ret < 0)
+		if (top_up(vm, gd, &seed) || guestdrv_wait(gd, 100) < 0)
 			break;
 		if (done_of(gd) != done) {
 			done = done_of(gd);
@@ -124,7 +199,6 @@ static void *vcpu(void *arg)
 	vm->ret = guestdrv_idle(gd, STALL_MS);
 	snprintf(vm->err, sizeof(vm->err), "%s", guestdrv_error(gd));
 	snprintf(vm->quirks, sizeof(vm->quirks), "%s", guestdrv_quirks(gd));
-	/* This thread owns the vGPU's calls: read libgvt's view here. */
 	for (unsigned int e = 0; e < GUESTDRV_NUM_ENGINES && !vm->es_ret; e++)
 		vm->es_ret = gvt_vgpu_get_engine_stats(vm->vgpu, e, &vm->es[e]);
 	return NULL;
@@ -158,6 +232,7 @@ static int vm_create(struct gvt_ctx *ctx, struct vm *vm, const char *type)
 		if (!gvt_ctx_get_type(ctx, i, &t) && !strcmp(t.name, type))
 			vm->weight = t.weight;
 	}
+	vm->weight0 = vm->weight;
 	return 0;
 }
 
@@ -195,20 +270,66 @@ static unsigned int vms_create(struct gvt_ctx *ctx,
 	return n;
 }
 
+/* libgvt's busy time of the vGPU's engines now (what gvtctl top reads). */
+static void busy_now(const struct vm *vm, uint64_t out[GUESTDRV_NUM_ENGINES])
+{
+	for (unsigned int e = 0; e < GUESTDRV_NUM_ENGINES; e++) {
+		struct gvt_engine_stats s;
+
+		out[e] = gvt_vgpu_get_engine_stats(vm->vgpu, e, &s) ? 0 : s.busy_ns;
+	}
+}
+
+static double weight_share(const struct vm *vms, unsigned int n, unsigned int i)
+{
+	uint64_t all = 0;
+
+	for (unsigned int j = 0; j < n; j++)
+		all += vms[j].weight;
+	return all ? (double)vms[i].weight / (double)all : 0.0;
+}
+
+static void print_progress_head(const struct vm *vms, unsigned int n)
+{
+	char line[512];
+	int len;
+
+	printf("\n  each second: workloads verified, and the share of the blitter (weight share");
+	for (unsigned int i = 0; i < n; i++)
+		printf(" %.1f%%", 100.0 * weight_share(vms, n, i));
+	printf(")\n");
+	len = snprintf(line, sizeof(line), "  %4s", "");
+	for (unsigned int i = 0; i < n && len < (int)sizeof(line); i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "vgpu%u", vms[i].id);
+		len += snprintf(line + len, sizeof(line) - (size_t)len,
+				"  %15s", name);
+	}
+	printf("%s\n", line);
+}
+
 static void print_progress(struct vm *vms, unsigned int n, unsigned int sec)
 {
+	uint64_t busy[DEMO_MAX_VGPUS][GUESTDRV_NUM_ENGINES], all = 0;
 	char line[512];
 	int len = snprintf(line, sizeof(line), "  %3us", sec);
 
+	for (unsigned int i = 0; i < n; i++) {
+		busy_now(&vms[i], busy[i]);
+		all += busy[i][GUESTDRV_BCS] - vms[i].busy_tick[GUESTDRV_BCS];
+	}
 	for (unsigned int i = 0; i < n && len < (int)sizeof(line); i++) {
 		struct guestdrv *gd = atomic_load(&vms[i].gd);
 		uint64_t done = gd ? done_of(gd) : 0;
+		uint64_t b = busy[i][GUESTDRV_BCS] - vms[i].busy_tick[GUESTDRV_BCS];
 
 		len += snprintf(line + len, sizeof(line) - (size_t)len,
-				"  vgpu%u %7llu (+%llu)", vms[i].id,
-				(unsigned long long)done,
-				(unsigned long long)(done - vms[i].last_done));
+				"  %7llu %5.1f%%",
+				(unsigned long long)(done - vms[i].last_done),
+				all ? 100.0 * (double)b / (double)all : 0.0);
 		vms[i].last_done = done;
+		memcpy(vms[i].busy_tick, busy[i], sizeof(busy[i]));
 	}
 	printf("%s\n", line);
 	fflush(stdout);
@@ -231,24 +352,74 @@ static uint64_t hist_quantile(const uint64_t *hist, double q)
 	return 2ull << (GVT_LATENCY_BUCKETS - 1);
 }
 
-static int report(struct vm *vms, unsigned int n)
+/*
+ * Each engine's busy time in the window, split by vGPU, against the weight
+ * shares. Return: the largest relative share error over the engines.
+ */
+static double report_shares(const struct vm *vms, unsigned int n,
+			    double window_s)
 {
-	uint64_t busy_all = 0, weight_all = 0;
+	double worst = 0.0;
+
+	printf("\n  share of each engine's busy time from %.2f s to %.2f s, against the weight share\n",
+	       WARMUP_MS / 1000.0, WARMUP_MS / 1000.0 + window_s);
+	printf("  %-6s %6s", "engine", "busy");
+	for (unsigned int i = 0; i < n; i++)
+		printf("  vgpu%-2u", vms[i].id);
+	printf("  %-14s %s\n", "max error", "queue empty");
+	printf("  %-6s %6s", "weight", "");
+	for (unsigned int i = 0; i < n; i++)
+		printf(" %6.1f%%", 100.0 * weight_share(vms, n, i));
+	printf("\n");
+	for (unsigned int e = 0; e < GUESTDRV_NUM_ENGINES; e++) {
+		uint64_t all = 0, dry = 0;
+		double busy, err = 0.0;
+		unsigned int who = 0;
+		char where[32] = "-";
+
+		for (unsigned int i = 0; i < n; i++) {
+			all += vms[i].busy1[e] - vms[i].busy0[e];
+			dry += vms[i].dry[e];
+		}
+		busy = window_s > 0 ? (double)all / (window_s * 1e9) : 0.0;
+		printf("  %-6s %5.1f%%", engine_name[e], 100.0 * busy);
+		for (unsigned int i = 0; i < n; i++) {
+			double share = all ? (double)(vms[i].busy1[e] - vms[i].busy0[e]) /
+					     (double)all : 0.0;
+			double ideal = weight_share(vms, n, i);
+			double rel = ideal > 0 ? (share > ideal ? share - ideal :
+						  ideal - share) / ideal : 0.0;
+
+			if (rel > err) {
+				err = rel;
+				who = i;
+			}
+			printf(" %6.1f%%", 100.0 * share);
+		}
+		if (n > 1)
+			snprintf(where, sizeof(where), "%.1f%% (vgpu%u)",
+				 100.0 * err, vms[who].id);
+		printf("  %-14s %11llu\n", where, (unsigned long long)dry);
+		worst = err > worst ? err : worst;
+	}
+	return worst;
+}
+
+static int report(struct vm *vms, unsigned int n, double window_s,
+		  double run_s)
+{
+	uint64_t ok[GUESTDRV_NUM_ENGINES] = { 0 }, bytes = 0;
+	double worst;
 	int bad = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		weight_all += vms[i].weight;
-		for (unsigned int e = 0; e < GUESTDRV_NUM_ENGINES; e++)
-			busy_all += vms[i].es[e].busy_ns;
-	}
-	printf("\n  %-6s %-10s %6s %9s %9s %6s %6s %7s %9s %7s %7s %9s\n",
+	printf("\n  %-6s %-10s %6s %9s %9s %6s %9s %8s %8s %9s\n",
 	       "vGPU", "type", "weight", "rcs ok", "bcs ok", "failed",
-	       "gpu%", "weight%", "lat mean", "p50<", "p99<", "max");
+	       "lat mean", "p50<", "p99<", "max");
 	for (unsigned int i = 0; i < n; i++) {
 		struct vm *vm = &vms[i];
 		struct guestdrv *gd = atomic_load(&vm->gd);
 		struct guestdrv_stats g[GUESTDRV_NUM_ENGINES] = { 0 };
-		uint64_t hist[GVT_LATENCY_BUCKETS] = { 0 }, busy = 0, lat = 0;
+		uint64_t hist[GVT_LATENCY_BUCKETS] = { 0 }, lat = 0;
 		uint64_t completed = 0, max = 0, failed = 0, refused = 0, hung = 0;
 
 		for (unsigned int e = 0; gd && e < GUESTDRV_NUM_ENGINES; e++) {
@@ -256,7 +427,7 @@ static int report(struct vm *vms, unsigned int n)
 
 			guestdrv_get_stats(gd, e, &g[e]);
 			failed += g[e].failed;
-			busy += s->busy_ns;
+			ok[e] += g[e].completed;
 			lat += s->latency_sum_ns;
 			completed += s->completed;
 			refused += s->refused;
@@ -265,17 +436,15 @@ static int report(struct vm *vms, unsigned int n)
 			for (unsigned int b = 0; b < GVT_LATENCY_BUCKETS; b++)
 				hist[b] += s->latency_hist[b];
 		}
-		printf("  vgpu%-2u %-10s %6u %9llu %9llu %6llu %5.1f%% %6.1f%% %7.1fus %5lluus %5lluus %7.1fus\n",
+		printf("  vgpu%-2u %-10s %6u %9llu %9llu %6llu %7.1fms %6llums %6llums %7.1fms\n",
 		       vm->id, vm->type, vm->weight,
 		       (unsigned long long)g[GUESTDRV_RCS].completed,
 		       (unsigned long long)g[GUESTDRV_BCS].completed,
 		       (unsigned long long)failed,
-		       busy_all ? 100.0 * (double)busy / (double)busy_all : 0.0,
-		       weight_all ? 100.0 * vm->weight / (double)weight_all : 0.0,
-		       completed ? (double)lat / (double)completed / 1000.0 : 0.0,
-		       (unsigned long long)hist_quantile(hist, 0.50),
-		       (unsigned long long)hist_quantile(hist, 0.99),
-		       (double)max / 1000.0);
+		       completed ? (double)lat / (double)completed / 1e6 : 0.0,
+		       (unsigned long long)(hist_quantile(hist, 0.50) / 1000),
+		       (unsigned long long)(hist_quantile(hist, 0.99) / 1000),
+		       (double)max / 1e6);
 		if (refused || hung)
 			printf("         libgvt refused %llu and hung %llu of its workloads\n",
 			       (unsigned long long)refused, (unsigned long long)hung);
@@ -286,8 +455,31 @@ static int report(struct vm *vms, unsigned int n)
 			printf("         %s%s%s\n", vm->ret ? strerror(-vm->ret) : "",
 			       vm->ret && vm->err[0] ? ": " : "", vm->err);
 		bad |= !gd || vm->ret || failed || refused || hung;
+		bytes += vm->blit_bytes;
 	}
-	printf("  (latency: libgvt's, ELSP write to completion; p50/p99 are histogram bucket edges)\n");
+	printf("  %llu workloads verified in %.1f s: %.0f seqnos/s on rcs, %.1f blits/s on bcs\n"
+	       "  (%.0f MiB/s). "
+	       "latency: libgvt's, ELSP write to completion, both engines; mostly time\n"
+	       "  spent queued behind the vGPU's own earlier work.\n",
+	       (unsigned long long)(ok[GUESTDRV_RCS] + ok[GUESTDRV_BCS]),
+	       run_s, (double)ok[GUESTDRV_RCS] / run_s,
+	       (double)ok[GUESTDRV_BCS] / run_s, (double)bytes / run_s / (1 << 20));
+	for (unsigned int i = 0; i < n; i++)
+		if (vms[i].weight != vms[i].weight0)
+			printf("  vgpu%u's weight went from %u to %u during the run: the shares below\n"
+			       "  are compared with the weights at the end.\n",
+			       vms[i].id, vms[i].weight0, vms[i].weight);
+	worst = report_shares(vms, n, window_s);
+	if (n > 1)
+		printf("  max share error %.1f%% (error: |share - weight share| / weight share)\n",
+		       100.0 * worst);
+	printf("  busy: the time vGPU contexts held the engine, as libgvt charges it; the rest is the\n"
+	       "  GPU thread's own work (delivering completions, switching), when the sim runs no\n"
+	       "  engine. queue empty: times a guest found none of its work queued there, so that its\n"
+	       "  share could fall short. An engine stops only between commands, so a vGPU overruns\n"
+	       "  its slice by up to one blit band. The sim runs all engines from one thread: a\n"
+	       "  render context holds rcs while a band runs on bcs, so rcs is contended by the\n"
+	       "  blitter's work, not by its own.\n");
 	return bad;
 }
 
@@ -310,6 +502,19 @@ static void print_quirks(struct vm *vms, unsigned int n)
 	}
 }
 
+/* Sleep until @deadline (CLOCK_MONOTONIC ms), serving gvtctl meanwhile. */
+static void wait_until(uint64_t deadline, struct gvt_ctl *ctl)
+{
+	for (uint64_t t = now_ms(); t < deadline; t = now_ms()) {
+		struct pollfd p = { .fd = ctl ? gvt_ctl_fd(ctl) : -1,
+				    .events = POLLIN };
+
+		if (poll(&p, 1, (int)(deadline - t)) > 0 && ctl &&
+		    gvt_ctl_dispatch(ctl) < 0)
+			ctl = NULL;	/* the server failed: just sleep */
+	}
+}
+
 int demo_run(const struct demo_run_opts *o)
 {
 	struct gvt_ctx_params params = {
@@ -320,8 +525,10 @@ int demo_run(const struct demo_run_opts *o)
 		.log_level = demo_verbosity,
 	};
 	struct vm vms[DEMO_MAX_VGPUS] = { 0 };
+	struct gvt_ctl *ctl = NULL;
 	struct gvt_ctx *ctx;
 	unsigned int n, started = 0;
+	uint64_t t0, t_end;
 	int ret;
 
 	ret = gvt_ctx_create(&params, &ctx);
@@ -329,14 +536,32 @@ int demo_run(const struct demo_run_opts *o)
 		fprintf(stderr, "gvt-demo: cannot create the GPU: %s\n", strerror(-ret));
 		return 1;
 	}
+	if (o->control) {
+		ret = gvt_ctl_serve(ctx, o->control, NULL, &ctl);
+		if (ret) {
+			fprintf(stderr, "gvt-demo: cannot serve %s: %s\n", o->control,
+				strerror(-ret));
+			gvt_ctx_destroy(ctx);
+			return 1;
+		}
+	}
 	printf("\nWorkloads: vGPUs on one Skylake GT2 (pgpu/sim, 1024 MiB aperture), each driven by\n"
-	       "a guest driver in its own thread: seqno streams on rcs, fills and copies on bcs\n"
-	       "(linear and X-tiled), every result checked by the guest for %u s.\n",
-	       o->seconds);
+	       "a guest driver in its own thread for %u s: seqno streams on rcs; on bcs fills and\n"
+	       "copies of %ux%u to %ux%u pixels (1-4 MiB; linear and X-tiled, in bands of %u rows),\n"
+	       "every result checked by the guest. Each guest keeps %u seqnos and %u blits queued,\n"
+	       "more than the GPU can run, so the scheduler has to share each engine by weight.\n",
+	       o->seconds, BLIT_MIN, BLIT_MIN, BLIT_MAX, BLIT_MAX, BAND, RCS_DEPTH,
+	       BCS_DEPTH);
 	n = vms_create(ctx, o, vms);
 	for (unsigned int i = 0; i < n; i++)
 		printf("  vgpu%u: %s, weight %u\n", vms[i].id, vms[i].type, vms[i].weight);
+	if (ctl)
+		printf("  gvtctl --socket %s top: the run as libgvt accounts it\n",
+		       o->control);
+	fflush(stdout);
 	atomic_store(&stop_run, false);
+	atomic_store(&go, false);
+	atomic_store(&opened, 0);
 	for (unsigned int i = 0; i < n; i++) {
 		if (pthread_create(&vms[i].thread, NULL, vcpu, &vms[i])) {
 			vms[i].ret = -EAGAIN;
@@ -345,18 +570,44 @@ int demo_run(const struct demo_run_opts *o)
 		vms[i].started = true;
 		started++;
 	}
+	/* Opening maps and fills 16 MiB per guest: start the clock when
+	 * every guest can submit. */
+	for (t0 = now_ms(); atomic_load(&opened) < started && now_ms() - t0 < 10000;)
+		wait_until(now_ms() + 1, ctl);
+	t0 = now_ms();
+	atomic_store(&go, true);
+	print_progress_head(vms, n);
+	wait_until(t0 + WARMUP_MS, ctl);
+	for (unsigned int i = 0; i < n; i++) {
+		busy_now(&vms[i], vms[i].busy0);
+		/* A guest still opening its device has nothing queued. */
+		if (!atomic_load(&vms[i].gd))
+			for (unsigned int e = 0; e < GUESTDRV_NUM_ENGINES; e++)
+				vms[i].dry[e]++;
+	}
+	atomic_store(&window_open, true);
 	for (unsigned int s = 1; s <= o->seconds; s++) {
-		struct timespec one = { 1, 0 };
-
-		nanosleep(&one, NULL);
+		wait_until(t0 + 1000ull * s, ctl);
 		print_progress(vms, n, s);
 	}
-	atomic_store(&stop_run, true);
+	atomic_store(&window_open, false);
 	for (unsigned int i = 0; i < n; i++)
+		busy_now(&vms[i], vms[i].busy1);
+	t_end = now_ms();
+	atomic_store(&stop_run, true);
+	for (unsigned int i = 0; i < n; i++) {
+		struct gvt_vgpu_info info;
+
 		if (vms[i].started)
 			pthread_join(vms[i].thread, NULL);
-	ret = report(vms, n) || !n || started != n;
+		/* Its guest is done: the vGPU is ours to ask again. */
+		if (!gvt_vgpu_get_info(vms[i].vgpu, &info) && info.weight)
+			vms[i].weight = info.weight;
+	}
+	ret = report(vms, n, (double)(t_end - t0 - WARMUP_MS) / 1000.0,
+		     (double)(now_ms() - t0) / 1000.0) || !n || started != n;
 	print_quirks(vms, n);
+	gvt_ctl_close(ctl);
 	for (unsigned int i = 0; i < n; i++) {
 		guestdrv_close(atomic_load(&vms[i].gd));
 		gvt_vgpu_destroy(vms[i].vgpu);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * gvtctl top: per-vGPU, per-engine activity of a running process, refreshed
- * like intel_gpu_top: engine busy %, workloads completed per second, queue
- * depth and mean latency over the last interval, from `show`'s engine
- * counters (docs/control-protocol.md).
+ * like intel_gpu_top: engine busy %, the vGPU's share of the engine beside
+ * its weight's, submissions (ELSP elements) completed per second, queue
+ * depth and mean latency over the last interval, and each engine's total,
+ * from `show`'s engine counters (docs/control-protocol.md).
  *
  * gvtctl weight ID W: change a vGPU's scheduling weight.
  */
@@ -101,21 +102,76 @@ static const struct top_engine *prev_engine(const struct top_sample *p,
 	return NULL;
 }
 
-/* Rates over [@p, @c]; a vGPU new in @c counts from zero. */
+/* One engine of one vGPU over the interval. */
+struct top_rate {
+	uint64_t busy, done, lat;
+	bool active;		/* used the engine, or has work queued on it */
+};
+
+/* @c minus @p; a vGPU new in @c, or one whose counters went back (its id
+ * was reused meanwhile), counts from zero. */
+static struct top_rate rate_of(const struct top_engine *c,
+			       const struct top_engine *p)
+{
+	static const struct top_engine zero;
+	struct top_rate r;
+
+	if (!p || c->completed < p->completed || c->busy_ns < p->busy_ns ||
+	    c->lat_ns < p->lat_ns)
+		p = &zero;
+	r.busy = c->busy_ns - p->busy_ns;
+	r.done = c->completed - p->completed;
+	r.lat = c->lat_ns - p->lat_ns;
+	r.active = r.busy || c->queued;
+	return r;
+}
+
+/* "123.4us", "56.7ms" or "8.9s" in 9 columns; "-" without a sample. */
+static void fmt_latency(char *out, size_t len, uint64_t done, uint64_t lat_ns)
+{
+	double us = done ? (double)lat_ns / (double)done / 1000.0 : 0.0;
+
+	if (!done)
+		snprintf(out, len, "-");
+	else if (us < 10000.0)
+		snprintf(out, len, "%.1fus", us);
+	else if (us < 10000000.0)
+		snprintf(out, len, "%.1fms", us / 1000.0);
+	else
+		snprintf(out, len, "%.1fs", us / 1e6);
+}
+
+/*
+ * Rates over [@p, @c]. Per engine, each vGPU's share of the time all vGPUs
+ * held it, beside its weight's share among the vGPUs active on it: the
+ * shares a contended engine's scheduler is meant to give.
+ */
 static void show(const struct top_sample *p, const struct top_sample *c,
 		 bool json)
 {
+	struct top_rate r[TOP_VGPUS][TOP_ENGINES];
+	uint64_t busy_all[TOP_ENGINES] = { 0 }, weight_all[TOP_ENGINES] = { 0 };
 	double dt = (double)(c->t_ns - p->t_ns) / 1e9;
-	static const struct top_engine zero;
+	unsigned int ne = 0;
 
 	if (dt <= 0)
 		dt = 1e-9;
+	for (unsigned int i = 0; i < c->n; i++) {
+		const struct top_vgpu *v = &c->v[i];
+
+		for (unsigned int e = 0; e < v->nengines; e++) {
+			r[i][e] = rate_of(&v->e[e], prev_engine(p, v->id, e));
+			busy_all[e] += r[i][e].busy;
+			weight_all[e] += r[i][e].active ? v->weight : 0;
+		}
+		ne = v->nengines > ne ? v->nengines : ne;
+	}
 	if (json)
 		printf("{\"interval_s\":%.3f,\"vgpus\":[", dt);
 	else
-		printf("%-6s %-10s %6s %-5s %7s %10s %6s %10s %8s\n", "vGPU",
-		       "type", "weight", "eng", "busy", "wl/s", "queue",
-		       "latency", "refused");
+		printf("%-6s %-10s %6s %-5s %6s %6s %7s %9s %6s %9s %8s\n", "vGPU",
+		       "type", "weight", "eng", "busy", "share", "weight%",
+		       "submits/s", "queue", "latency", "refused");
 	for (unsigned int i = 0; i < c->n; i++) {
 		const struct top_vgpu *v = &c->v[i];
 
@@ -125,21 +181,20 @@ static void show(const struct top_sample *p, const struct top_sample *c,
 			       (unsigned long long)v->weight);
 		for (unsigned int e = 0; e < v->nengines; e++) {
 			const struct top_engine *ce = &v->e[e];
-			const struct top_engine *pe = prev_engine(p, v->id, e);
-			uint64_t done, busy, lat;
-			double busy_pct, rate, lat_us;
+			const struct top_rate *rt = &r[i][e];
+			double busy_pct = 100.0 * (double)rt->busy / (dt * 1e9);
+			double share = busy_all[e] ? 100.0 * (double)rt->busy /
+						     (double)busy_all[e] : 0.0;
+			double wshare = rt->active && weight_all[e] ?
+					100.0 * (double)v->weight / (double)weight_all[e] : 0.0;
+			double rate = (double)rt->done / dt;
+			char lat[16], sh[16] = "-", ws[16] = "-";
 
-			pe = pe ? pe : &zero;
-			done = ce->completed - pe->completed;
-			busy = ce->busy_ns - pe->busy_ns;
-			lat = ce->lat_ns - pe->lat_ns;
-			busy_pct = 100.0 * (double)busy / (dt * 1e9);
-			rate = (double)done / dt;
-			lat_us = done ? (double)lat / (double)done / 1000.0 : 0.0;
 			if (json) {
-				printf("%s{\"name\":\"%s\",\"busy_pct\":%.1f,\"workloads_per_s\":%.1f,\"queued\":%llu,\"latency_us\":%.1f,\"refused\":%llu,\"hung\":%llu}",
-				       e ? "," : "", ce->name, busy_pct, rate,
-				       (unsigned long long)ce->queued, lat_us,
+				printf("%s{\"name\":\"%s\",\"busy_pct\":%.1f,\"share_pct\":%.1f,\"weight_pct\":%.1f,\"workloads_per_s\":%.1f,\"queued\":%llu,\"latency_us\":%.1f,\"refused\":%llu,\"hung\":%llu}",
+				       e ? "," : "", ce->name, busy_pct, share,
+				       wshare, rate, (unsigned long long)ce->queued,
+				       rt->done ? (double)rt->lat / (double)rt->done / 1000.0 : 0.0,
 				       (unsigned long long)ce->refused,
 				       (unsigned long long)ce->hung);
 				continue;
@@ -150,21 +205,33 @@ static void show(const struct top_sample *p, const struct top_sample *c,
 				       (unsigned long long)v->weight);
 			else
 				printf("%-6s %-10s %6s ", "", "", "");
-			printf("%-5s %6.1f%% %10.1f %6llu ", ce->name, busy_pct,
-			       rate, (unsigned long long)ce->queued);
-			if (done)
-				printf("%8.1fus", lat_us);
-			else
-				printf("%10s", "-");
-			printf(" %8llu\n", (unsigned long long)ce->refused);
+			fmt_latency(lat, sizeof(lat), rt->done, rt->lat);
+			if (busy_all[e])
+				snprintf(sh, sizeof(sh), "%.1f%%", share);
+			if (rt->active)
+				snprintf(ws, sizeof(ws), "%.1f%%", wshare);
+			printf("%-5s %5.1f%% %6s %7s %9.1f %6llu %9s %8llu\n",
+			       ce->name, busy_pct, sh, ws, rate,
+			       (unsigned long long)ce->queued, lat,
+			       (unsigned long long)ce->refused);
 		}
 		if (json)
 			printf("]}");
 	}
-	if (json)
+	if (json) {
+		printf("],\"engines\":[");
+		for (unsigned int e = 0; e < ne; e++)
+			printf("%s{\"name\":\"%s\",\"busy_pct\":%.1f}", e ? "," : "",
+			       c->v[0].e[e].name, 100.0 * (double)busy_all[e] / (dt * 1e9));
 		printf("]}\n");
-	else if (!c->n)
+	} else if (!c->n) {
 		printf("(no vGPUs)\n");
+	} else {
+		for (unsigned int e = 0; e < ne; e++)
+			printf("%-17s %6s %-5s %5.1f%%\n", e ? "" : "all vGPUs", "",
+			       c->v[0].e[e].name,
+			       100.0 * (double)busy_all[e] / (dt * 1e9));
+	}
 	fflush(stdout);
 }
 
