@@ -875,6 +875,44 @@ START_TEST(test_execlist_runaway_times_out)
 }
 END_TEST
 
+/*
+ * The hang limit bounds time without progress, not a submission: i915
+ * submits all a context has queued at once. Six batches, each held 50 ms
+ * on a semaphore, in one submission, with a 200 ms limit: it completes.
+ */
+START_TEST(test_execlist_long_submission_making_progress_is_no_hang)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	const unsigned int n = 6;
+
+	gvt_sched_set_timeout(t_ctx, 200ull * 1000 * 1000);
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 1, 0x82, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	for (unsigned int i = 0; i < n; i++)
+		ring_batch(&g, &c, gated_batch(&g, 1, gma + 64 * i, gma + 64 * i + 4,
+					       0x100 + i, gma + 64 * i + 8));
+	elsp(&g, &c, NULL);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);
+	for (unsigned int i = 0; i < n; i++) {
+		usleep(50 * 1000);
+		ram_st(&g, gpa + 64 * i, 1);
+	}
+	ck_assert_uint_ge(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	tg_ok(&g);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_uint_eq(ram_ld(&g, gpa + 64 * i + 4), 0x100 + i);
+	ck_assert_uint_eq(estats(&g, 1).hung, 0);
+	ck_assert_uint_eq(estats(&g, 1).completed, 1);
+	ck_assert_uint_ge(estats(&g, 1).busy_ns, 250ull * 1000 * 1000);
+	tg_close(&g);
+}
+END_TEST
+
 /* ---- (f) refused workloads ---- */
 
 START_TEST(test_execlist_scanner_refusal_no_event)
@@ -1355,6 +1393,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_lite_restore);
 	ADD_TEST(tc, test_execlist_preemption_between_vgpus);
 	ADD_TEST(tc, test_execlist_runaway_times_out);
+	ADD_TEST(tc, test_execlist_long_submission_making_progress_is_no_hang);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
