@@ -329,9 +329,10 @@ struct scan_ctx {
 	uint64_t commands;
 };
 
-/* How far back a chain's cycle check looks. A longer cycle still ends: it
- * runs into GVT_CMD_MAX_BUFFERS and is refused there. */
-#define CYCLE_LOOKBACK 64
+/* How far back along a chain a loop's target is looked for. A longer loop
+ * is scanned as new buffers, round after round, until GVT_CMD_MAX_BUFFERS
+ * refuses it. */
+#define LOOP_LOOKBACK 64
 
 uint64_t gvt_cmd_buffer_gma(const struct gvt_cmd_buffer *b, uint32_t at)
 {
@@ -822,23 +823,27 @@ static int audit_operands(struct scan_ctx *sc, struct cursor *c,
 	}
 }
 
-/* Does @gma fall inside a buffer the current chain recently ran? */
-static bool in_chain(struct scan_ctx *sc, const struct cursor *cur,
-		     bool ppgtt, uint64_t gma)
+/*
+ * A chain back to where a buffer of the current chain began (the current
+ * buffer included) closes a loop: IGT's spinners and gem_wsim's timed
+ * batches jump back until a MI_CONDITIONAL_BATCH_BUFFER_END ends them.
+ * That buffer was scanned from its first command on, and everything its
+ * chain reaches is scanned or queued, so the loop adds nothing unchecked:
+ * it runs the buffer's copy again. Returns the buffer, or -1.
+ */
+static int loop_target(struct scan_ctx *sc, const struct cursor *cur,
+		       bool ppgtt, uint64_t gma)
 {
 	int bi = cur->buf;
 
-	for (unsigned int seen = 0; bi >= 0 && seen < CYCLE_LOOKBACK; seen++) {
+	for (unsigned int seen = 0; bi >= 0 && seen < LOOP_LOOKBACK; seen++) {
 		const struct gvt_cmd_buffer *b = buf_at(sc->s, bi);
-		/* The current buffer: up to the end of the start itself. */
-		uint32_t len = bi == cur->buf ? cur->ip + 3 : b->length;
 
-		if (b->ppgtt == ppgtt && gma >= b->gma &&
-		    gma < b->gma + (uint64_t)len * 4)
-			return true;
+		if (b->ppgtt == ppgtt && b->gma == gma)
+			return bi;
 		bi = sc->prev_in_group[bi];
 	}
-	return false;
+	return -1;
 }
 
 /*
@@ -910,16 +915,22 @@ static int follow_bb_start(struct scan_ctx *sc, struct cursor *c,
 		return refuse(sc, c, c->ip, d->name, "bb-limit",
 			      "a workload may run at most %u ring and batch buffers",
 			      GVT_CMD_MAX_BUFFERS);
-	if (!call && in_chain(sc, c, ppgtt, target))
-		return refuse(sc, c, c->ip, d->name, "bb-cycle",
-			      "chains back to %s 0x%llx, which this chain already ran: it would never end",
-			      ppgtt ? "PPGTT" : "GGTT",
-			      (unsigned long long)target);
 
 	nb = (struct gvt_cmd_buffer){
 		.gma = target, .ppgtt = ppgtt, .level = level,
 		.parent = c->buf, .start_at = c->ip,
 	};
+	/* Anywhere else in a buffer already scanned (the middle of one, say)
+	 * is a new buffer: decoding from there may differ. */
+	bi = call ? -1 : loop_target(sc, c, ppgtt, target);
+	if (bi >= 0) {
+		nb.loop = true;
+		nb.shadow = buf_at(s, bi)->shadow;
+		bi = add_buffer(sc, &nb);
+		if (bi < 0)
+			return bi;
+		return (dw0 & BB_PREDICATED) ? 0 : BB_BUFFER_ENDS;
+	}
 	bi = add_buffer(sc, &nb);
 	if (bi < 0)
 		return bi;

@@ -133,6 +133,9 @@ struct gvt_cmd_buffer {
 	uint64_t wrap_gma;	/* ring: its first byte, where it wraps to */
 	int32_t parent;		/* buffer holding the start command; -1: none */
 	uint32_t start_at;	/* dword of that command in the parent */
+	bool loop;		/* a chain back to an earlier buffer's start:
+				 * @shadow is that buffer's copy, run again;
+				 * nothing of its own is scanned (@length 0) */
 };
 
 /* Arena a level's shadows grow in; see shadow_reserve(). */

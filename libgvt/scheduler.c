@@ -6,9 +6,9 @@
  * of the vGPU's queue for the engine, and polls the engine. At a slice end
  * it asks the policy again; if another vGPU is due, the engine is preempted
  * at its next arbitration point and the workload resumes later where it
- * stopped. A workload that hangs the engine, or overruns the timeout, is
- * failed as on hardware: the engine is reset and the guest sees a hang;
- * other vGPUs never notice.
+ * stopped. A workload that hangs the engine, or makes no progress through
+ * its ring for the timeout, is failed as on hardware: the engine is reset
+ * and the guest sees a hang; other vGPUs never notice.
  */
 #include <errno.h>
 #include <sched.h>
@@ -91,6 +91,14 @@ static void mmio_switch(struct gvt_ctx *ctx, unsigned int engine,
 	s->owner[engine] = next;
 	s->mmio_switches++;
 	s->mmio_switch_ns += gvt_now_ns() - t0;
+}
+
+/* The engine's RING_HEAD, with its wrap count: where its context is in
+ * the ring (the shadow's). */
+static uint32_t ring_head(struct gvt_ctx *ctx, unsigned int engine)
+{
+	return ctx->pgpu_ops->engine_reg_read(ctx->pgpu, engine,
+		ctx->platform->engines[engine].mmio_base + RING_HEAD);
 }
 
 /* ---- queues ---- */
@@ -202,11 +210,36 @@ static void dispatch(struct gvt_ctx *ctx, unsigned int engine, uint64_t now)
 		return;
 	}
 	w->started = true;
+	w->last_head = ring_head(ctx, engine);
 	s->active[engine] = w;
 	s->preempting[engine] = false;
 	s->charged_at[engine] = now;
 	/* Shadow tables freed from now on wait until the engine is done. */
 	__atomic_add_fetch(&vgpu->gpu_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Has @w run @held more without progress, past the timeout? Progress is
+ * the ring's head moving: a batch returned, a ring command ran. A limit on
+ * the whole submission would fail a guest for queueing: i915 submits all a
+ * context has queued at once, and a dozen 1 MiB blits already take seconds
+ * of the sim's time. Bounding each ring command instead loses nothing:
+ * between two ring commands the engine can always be preempted, so no
+ * other vGPU waits longer than before, and a batch that never returns
+ * still hangs.
+ */
+static bool stalled(struct gvt_ctx *ctx, unsigned int engine,
+		    struct gvt_workload *w, uint64_t held)
+{
+	uint32_t head = ring_head(ctx, engine);
+
+	if (head != w->last_head) {
+		w->last_head = head;
+		w->stall_ns = 0;
+		return false;
+	}
+	w->stall_ns += held;
+	return w->stall_ns > ctx->sched.timeout_ns;
 }
 
 /* One engine's poll result; true if it made progress. */
@@ -235,10 +268,10 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 
 	switch (st->state) {
 	case GVT_PGPU_RUNNING:
-		if (w->busy_ns > s->timeout_ns) {
+		if (stalled(ctx, engine, w, held)) {
 			ctx->pgpu_ops->engine_reset(ctx->pgpu, engine);
 			snprintf(w->why, sizeof(w->why),
-				 "still on the engine after %llu ms",
+				 "no progress through its ring for %llu ms",
 				 (unsigned long long)(s->timeout_ns / 1000000));
 			off_engine(s, engine, w->vgpu);
 			finish(ctx, w, GVT_WL_HUNG, now);

@@ -42,7 +42,8 @@ struct gvt_scheduler {
 	bool preempting[GVT_NUM_ENGINES];
 	uint64_t slice_end[GVT_NUM_ENGINES];		/* ns */
 	uint64_t charged_at[GVT_NUM_ENGINES];		/* ns: occupancy charged up to */
-	uint64_t timeout_ns;		/* time a workload may hold an engine */
+	uint64_t timeout_ns;		/* engine time a workload may run without
+					 * its ring's head moving */
 
 	struct gvt_vgpu *stop_vgpu;	/* a stop request being served */
 	uint32_t stop_engines;
@@ -93,7 +94,8 @@ void gvt_sched_count(struct gvt_vgpu *vgpu, unsigned int engine,
 void gvt_sched_engine_stats(struct gvt_vgpu *vgpu, unsigned int engine,
 			    struct gvt_engine_stats *out);
 int gvt_sched_vgpu_set_weight(struct gvt_vgpu *vgpu, unsigned int weight);
-/* Engine time a workload may use before it counts as hung (tests). */
+/* Engine time a workload may run without progress through its ring
+ * before it counts as hung (tests). */
 void gvt_sched_set_timeout(struct gvt_ctx *ctx, uint64_t ns);
 
 #endif /* GVT_SCHEDULER_H */

@@ -66,6 +66,9 @@ struct gvt_workload {
 	uint64_t finish_ns;		/* when the engine finished with it */
 	uint64_t busy_ns;		/* engine time so far */
 	uint64_t shadow_ns;		/* spent in create and prepare */
+	uint64_t stall_ns;		/* engine time since the ring's head last
+					 * moved (scheduler.c's hang limit) */
+	uint32_t last_head;		/* RING_HEAD then, with its wrap count */
 	char why[160];			/* HUNG: what the engine said */
 	uint32_t guest_state[1024];	/* the guest's register state page */
 };

@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config check libsubunit-dev libpci-dev
       libxen-dev linux-libc-dev clang libclang-rt-dev
-      debootstrap cpio xz-utils kmod"
+      debootstrap cpio xz-utils zstd kmod"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
 fi

@@ -703,8 +703,8 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_get_stats(struct gvt_vgpu *vgpu,
  * @submitted: workloads the guest submitted (valid ELSP elements).
  * @completed: workloads that ran to their tail.
  * @refused: workloads refused before running (scanner, context checks).
- * @hung: workloads that hung or overran the timeout: the engine was reset
- *	and the guest saw a hang.
+ * @hung: workloads that hung or made no progress through their ring for
+ *	the timeout: the engine was reset and the guest saw a hang.
  * @preempted: times a workload was stopped to let another vGPU run, then
  *	resumed.
  * @queued: workloads waiting or running now.

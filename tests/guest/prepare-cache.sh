@@ -6,14 +6,17 @@
 #   vmlinux        Debian bookworm's kernel, uncompressed (PVH boot skips the
 #                  bzImage's slow xz decompressor under TCG)
 #   rootfs/        busybox and the i915 module chain, for the initramfs
+#   igt/           bookworm's intel-gpu-tools, its programs and their shared
+#                  libraries, laid out to be added to rootfs/
 #   KERNEL         the kernel's version string
+#   IGT            the intel-gpu-tools version
 # Needs root (debootstrap) the first time, and the tools install-deps.sh
 # installs. Exits 77 when the Debian mirror cannot be reached, which is the
 # one reason to skip the guest test.
 set -eu
 cache=${GVT_GUEST_CACHE:-$HOME/.cache/libgvt-guest}
 mirror=${GVT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-stamp=$cache/ready-1
+stamp=$cache/ready-2
 
 [ -f "$stamp" ] && exit 0
 say() { echo "prepare-cache: $*"; }
@@ -109,6 +112,39 @@ chroot chroot qemu-system-x86_64 -device help 2>/dev/null | grep -q vfio-user-pc
 	{ say "forky's QEMU has no vfio-user-pci"; exit 1; }
 chroot chroot qemu-system-x86_64 --version | head -n 1 > QEMU
 
+# intel-gpu-tools, bookworm's like the kernel: every file of the package
+# but its documentation, and the shared libraries its programs need (ldd,
+# resolved in a bookworm chroot that goes away afterwards). bookworm's /lib
+# is /usr/lib: the libraries go under /usr/lib once (ld.so searches there),
+# only the loader stays at its /lib64 path.
+debootstrap --variant=minbase --include=intel-gpu-tools --arch=amd64 bookworm \
+	igt "$mirror" > debootstrap-igt.log 2>&1 ||
+	failed "debootstrap of bookworm with intel-gpu-tools failed (see $cache.new/debootstrap-igt.log)"
+# shellcheck disable=SC2016
+chroot igt dpkg-query -W -f '${Version}\n' intel-gpu-tools > IGT
+chroot igt dpkg-query -L intel-gpu-tools | grep -v -E '^/usr/share/(doc|man)/' > igt-files
+: > igt-libs
+while read -r f; do
+	if [ ! -f "igt$f" ] || [ -L "igt$f" ]; then continue; fi
+	mkdir -p "igt-root$(dirname "$f")"
+	cp "igt$f" "igt-root$f"
+	head -c 4 "igt$f" | grep -q 'ELF' || continue
+	chroot igt ldd "$f" 2> /dev/null |
+		sed -n -e 's/^.* => \(\/[^ ]*\) .*/\1/p' -e 's/^\t\(\/[^ ]*\) .*/\1/p' >> igt-libs
+done < igt-files
+[ -x igt-root/usr/libexec/igt-gpu-tools/benchmarks/gem_exec_nop ] ||
+	{ say "no gem_exec_nop in bookworm's intel-gpu-tools"; exit 1; }
+sort -u igt-libs | while read -r lib; do
+	case "$lib" in /lib/*) to=/usr$lib ;; *) to=$lib ;; esac
+	[ -e "igt-root$to" ] && continue
+	mkdir -p "igt-root$(dirname "$to")"
+	cp -L "igt$lib" "igt-root$to"
+done
+[ -e igt-root/lib64/ld-linux-x86-64.so.2 ] || { say "no dynamic loader among the libraries"; exit 1; }
+say "intel-gpu-tools $(cat IGT): $(sort -u igt-libs | wc -l) libraries"
+rm -rf igt igt-files igt-libs
+mv igt-root igt
+
 rm -rf debs kernel busybox apt
 cd /
 rm -rf "$cache"
@@ -116,4 +152,4 @@ mv "$cache.new" "$cache"
 touch "$stamp"
 # Made through sudo: the cache belongs to whoever asked for it.
 [ -n "${GVT_GUEST_OWNER:-}" ] && chown -R "$GVT_GUEST_OWNER" "$cache"
-say "ready: $cache ($(cat "$cache/QEMU"), kernel $kver)"
+say "ready: $cache ($(cat "$cache/QEMU"), kernel $kver, intel-gpu-tools $(cat "$cache/IGT"))"

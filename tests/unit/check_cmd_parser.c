@@ -630,36 +630,83 @@ START_TEST(test_cmd_parser_start_outside_the_buffer_is_not_followed)
 }
 END_TEST
 
-START_TEST(test_cmd_parser_chain_back_into_itself_is_refused)
+/* IGT's spinners: a batch chaining back to its own start, until a
+ * conditional end reads what the CPU wrote. The loop is decoded once. */
+START_TEST(test_cmd_parser_chain_back_to_its_own_start_is_a_loop)
 {
 	const uint64_t base = 0x100000;
 	struct stream s = { 0 };
 	struct gvt_cmd_verdict v;
+	struct seen seen;
 
 	EMIT(&s, MI_NOOP);
+	EMIT(&s, MI_COND_BB_END, MI_BATCH_BUFFER_END, LO(base + 64), 0);
 	EMIT(&s, MI_BB_START, LO(base), HI(base));
-	v = decode("rcs", &s, base, 0, NULL);
-	ck_refused(v, "bb-cycle");
-	ck_assert_uint_eq(v.gma, base + 4);
-	/* Near miss: a chain forward, to what has not run yet. */
-	s.n = 0;
-	EMIT(&s, MI_NOOP);
-	EMIT(&s, MI_BB_START, LO(base + 16), HI(base + 16));
-	EMIT(&s, MI_BATCH_BUFFER_END);
-	ck_accepted(decode("rcs", &s, base, 0, NULL));
+	v = decode("rcs", &s, base, 0, &seen);
+	ck_accepted(v);
+	ck_assert_uint_eq(seen.n, 3);
+	ck_cmd(&seen, 2, "MI_BATCH_BUFFER_START", base + 20, 3, 1);
 }
 END_TEST
 
-START_TEST(test_cmd_parser_chain_cycle_through_two_batches_is_refused)
+/* A chains to B, B chains back to A: each is decoded once. */
+START_TEST(test_cmd_parser_loop_through_two_batches_is_decoded_once)
+{
+	const uint64_t base = 0x100000;
+	struct stream s = { 0 };
+	struct seen seen;
+
+	EMIT(&s, MI_BB_START, LO(base + 16), HI(base + 16));	/* A */
+	EMIT(&s, MI_NOOP);
+	EMIT(&s, MI_BB_START, LO(base), HI(base));		/* B */
+	ck_accepted(decode("rcs", &s, base, 0, &seen));
+	ck_assert_uint_eq(seen.n, 2);
+	ck_cmd(&seen, 0, "MI_BATCH_BUFFER_START", base, 3, 1);
+	ck_cmd(&seen, 1, "MI_BATCH_BUFFER_START", base + 16, 3, 1);
+}
+END_TEST
+
+/* A loop longer than the look-back is scanned round after round, as new
+ * buffers, until the buffer limit ends it. */
+START_TEST(test_cmd_parser_loop_longer_than_the_look_back_ends_at_the_limit)
 {
 	const uint64_t base = 0x100000;
 	struct stream s = { 0 };
 
-	/* A chains to B, B chains back to A: the GPU would run forever. */
-	EMIT(&s, MI_BB_START, LO(base + 16), HI(base + 16));	/* A */
-	EMIT(&s, MI_NOOP);
-	EMIT(&s, MI_BB_START, LO(base), HI(base));		/* B */
-	ck_refused(decode("rcs", &s, base, 0, NULL), "bb-cycle");
+	for (uint32_t i = 0; i < 100; i++) {
+		uint64_t next = base + 12ull * ((i + 1) % 100);
+
+		EMIT(&s, MI_BB_START, LO(next), HI(next));
+	}
+	ck_refused(decode("rcs", &s, base, 0, NULL), "bb-limit");
+	/* Near miss: 64 buffers close the loop. */
+	s.dw[63 * 3 + 1] = LO(base);
+	ck_accepted(decode("rcs", &s, base, 0, NULL));
+}
+END_TEST
+
+/*
+ * A loop may only come back to where a buffer's decoding began. A chain
+ * into the middle of a command is decoded from there, as the GPU would,
+ * so what the first decoding hid in an operand is audited.
+ */
+START_TEST(test_cmd_parser_chain_into_a_command_is_decoded_from_there)
+{
+	uint64_t base = ap_base();
+	struct stream s = { 0 };
+	struct gvt_cmd_verdict v;
+
+	/* An LRI whose value is an MI_UPDATE_GTT header, then a chain to
+	 * that value. */
+	EMIT(&s, MI_LRI(1), 0x2600, MI_UPDATE_GTT, 0, 0);
+	EMIT(&s, MI_BB_START, LO(base + 8), HI(base + 8));
+	v = audit("rcs", &s, 0);
+	ck_refused(v, "forbidden");
+	ck_assert_str_eq(v.command, "MI_UPDATE_GTT");
+	ck_assert_uint_eq(v.gma, base + 8);
+	/* Near miss: the same chain to the LRI itself is a loop. */
+	s.dw[5 + 1] = LO(base);
+	ck_accepted(audit("rcs", &s, 0));
 }
 END_TEST
 
@@ -1200,16 +1247,20 @@ START_TEST(test_cmd_parser_second_level_batch_may_not_call_another)
 }
 END_TEST
 
-START_TEST(test_cmd_parser_chain_cycle_is_refused_in_an_audit)
+START_TEST(test_cmd_parser_loop_is_accepted_in_an_audit)
 {
 	uint64_t base = ap_base();
 	struct stream s = { 0 };
 
 	EMIT(&s, MI_NOOP, MI_BB_START, LO(base), HI(base));
-	ck_refused(audit("rcs", &s, 0), "bb-cycle");
+	ck_accepted(audit("rcs", &s, 0));
 	s.n = 0;
 	EMIT(&s, MI_NOOP, MI_BB_START | BB_PPGTT, 0x100000, 0);
-	ck_refused(audit("rcs", &s, GVT_CMD_PPGTT), "bb-cycle");
+	ck_accepted(audit("rcs", &s, GVT_CMD_PPGTT));
+	/* What the loop runs is audited all the same. */
+	s.n = 0;
+	EMIT(&s, MI_LRI(1), 0x2030, 0, MI_BB_START, LO(base), HI(base));
+	ck_refused(audit("rcs", &s, 0), "register");
 }
 END_TEST
 
@@ -1587,6 +1638,53 @@ START_TEST(test_cmd_parser_endless_batch_is_refused)
 }
 END_TEST
 
+/*
+ * A privileged batch's loop runs the copy it comes back to: the chain is a
+ * buffer of its own (so that the start command is relocated) whose copy is
+ * the target's, and nothing is copied or scanned twice. gem_wsim's batches
+ * set a timestamp, then loop back to the command after it.
+ */
+START_TEST(test_cmd_parser_loop_runs_the_copy_it_comes_back_to)
+{
+	struct gvt_cmd_verdict v;
+	struct gvt_vgpu_ring ring = ring_of(0, 32);
+	const uint64_t b = batch_gma();
+
+	map_ring_and_batch();
+	put_ring_starting(b, 0);
+	PUT_GUEST(BATCH_GFN * PAGE, MI_NOOP, MI_NOOP,
+		  MI_COND_BB_END, MI_BATCH_BUFFER_END, LO(b + 64), 0,
+		  MI_BB_START, LO(b), HI(b));
+	v = scan(GVT_RCS, &ring);
+	ck_accepted(v);
+	ck_assert_uint_eq(sh.num_bufs, 3);
+	ck_assert_uint_eq(sh.bufs[1].length, 9);
+	ck_assert(!sh.bufs[1].loop);
+	ck_assert(sh.bufs[2].loop);
+	ck_assert_uint_eq(sh.bufs[2].gma, b);
+	ck_assert_uint_eq(sh.bufs[2].level, 1);
+	ck_assert_ptr_eq(sh.bufs[2].shadow, sh.bufs[1].shadow);
+	ck_assert_int_eq(sh.bufs[2].parent, 1);
+	ck_assert_uint_eq(sh.bufs[2].start_at, 6);
+	ck_assert_uint_eq(sh.bufs[2].length, 0);
+	ck_assert_uint_eq(t_stats(t_vgpu).cmd_dwords, 8 + 9);
+
+	/* Back to the command after a prologue: scanned once more from
+	 * there, as a buffer of its own, which the loop then runs. */
+	guest_dw(BATCH_GFN * PAGE)[7] = LO(b + 8);
+	ck_accepted(scan(GVT_RCS, &ring));
+	ck_assert_uint_eq(sh.num_bufs, 4);
+	ck_assert_uint_eq(sh.bufs[2].gma, b + 8);
+	ck_assert(!sh.bufs[2].loop);
+	ck_assert_uint_eq(sh.bufs[2].length, 7);
+	ck_assert_int_eq(sh.bufs[2].parent, 1);
+	ck_assert(sh.bufs[3].loop);
+	ck_assert_ptr_eq(sh.bufs[3].shadow, sh.bufs[2].shadow);
+	ck_assert_int_eq(sh.bufs[3].parent, 2);
+	ck_assert_uint_eq(sh.bufs[3].start_at, 4);
+}
+END_TEST
+
 /* Map PPGTT address @gma to guest frame @gfn through four levels of guest
  * page tables at PT_GFN.. PT_GFN + 3; returns the PML4's address. */
 static uint64_t build_ppgtt(uint64_t gma, uint64_t gfn)
@@ -1699,8 +1797,9 @@ Suite *cmd_parser_suite(void)
 	tcase_add_test(tc, test_cmd_parser_chain_inside_the_buffer_is_followed);
 	tcase_add_test(tc, test_cmd_parser_second_level_call_returns_after_the_start);
 	tcase_add_test(tc, test_cmd_parser_start_outside_the_buffer_is_not_followed);
-	tcase_add_test(tc, test_cmd_parser_chain_back_into_itself_is_refused);
-	tcase_add_test(tc, test_cmd_parser_chain_cycle_through_two_batches_is_refused);
+	tcase_add_test(tc, test_cmd_parser_chain_back_to_its_own_start_is_a_loop);
+	tcase_add_test(tc, test_cmd_parser_loop_through_two_batches_is_decoded_once);
+	tcase_add_test(tc, test_cmd_parser_loop_longer_than_the_look_back_ends_at_the_limit);
 	tcase_add_test(tc, test_cmd_parser_decode_does_not_audit);
 	tcase_add_test(tc, test_cmd_parser_decode_rejects_bad_arguments);
 	suite_add_tcase(s, tc);
@@ -1739,7 +1838,8 @@ Suite *cmd_parser_suite(void)
 	tcase_add_test(tc, test_cmd_parser_ppgtt_batch_may_not_start_a_ggtt_batch);
 	tcase_add_test(tc, test_cmd_parser_ring_may_start_only_first_level_batches);
 	tcase_add_test(tc, test_cmd_parser_second_level_batch_may_not_call_another);
-	tcase_add_test(tc, test_cmd_parser_chain_cycle_is_refused_in_an_audit);
+	tcase_add_test(tc, test_cmd_parser_loop_is_accepted_in_an_audit);
+	tcase_add_test(tc, test_cmd_parser_chain_into_a_command_is_decoded_from_there);
 	tcase_add_test(tc, test_cmd_parser_too_many_batches_are_refused);
 	suite_add_tcase(s, tc);
 
@@ -1759,6 +1859,7 @@ Suite *cmd_parser_suite(void)
 	tcase_add_test(tc, test_cmd_parser_shadow_ends_where_the_scan_ended);
 	tcase_add_test(tc, test_cmd_parser_force_nonpriv_names_only_allowed_registers);
 	tcase_add_test(tc, test_cmd_parser_endless_batch_is_refused);
+	tcase_add_test(tc, test_cmd_parser_loop_runs_the_copy_it_comes_back_to);
 	suite_add_tcase(s, tc);
 	return s;
 }

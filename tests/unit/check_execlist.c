@@ -827,8 +827,8 @@ START_TEST(test_execlist_runaway_times_out)
 	struct tctx ca, cb;
 	uint64_t agma, agpa, bgma;
 
-	/* The scanner refuses a batch chaining to itself, so the runaway is
-	 * a semaphore nobody releases: the engine is busy past the timeout. */
+	/* The runaway is a semaphore nobody releases: the engine is busy
+	 * past the timeout. */
 	gvt_sched_set_timeout(t_ctx, 50ull * 1000 * 1000);
 	tg_open(&a, t_ctx);
 	tg_open(&b, t_ctx);
@@ -890,6 +890,44 @@ START_TEST(test_execlist_reset_lets_the_next_vgpu_run)
 	ck_assert_uint_eq(ram_ld(&b, bgpa), 0x77);
 	tg_close(&b);
 	tg_close(&a);
+}
+END_TEST
+
+/*
+ * The hang limit bounds time without progress, not a submission: i915
+ * submits all a context has queued at once. Six batches, each held 50 ms
+ * on a semaphore, in one submission, with a 200 ms limit: it completes.
+ */
+START_TEST(test_execlist_long_submission_making_progress_is_no_hang)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	const unsigned int n = 6;
+
+	gvt_sched_set_timeout(t_ctx, 200ull * 1000 * 1000);
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 1, 0x82, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	for (unsigned int i = 0; i < n; i++)
+		ring_batch(&g, &c, gated_batch(&g, 1, gma + 64 * i, gma + 64 * i + 4,
+					       0x100 + i, gma + 64 * i + 8));
+	elsp(&g, &c, NULL);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);
+	for (unsigned int i = 0; i < n; i++) {
+		usleep(50 * 1000);
+		ram_st(&g, gpa + 64 * i, 1);
+	}
+	ck_assert_uint_ge(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	tg_ok(&g);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_uint_eq(ram_ld(&g, gpa + 64 * i + 4), 0x100 + i);
+	ck_assert_uint_eq(estats(&g, 1).hung, 0);
+	ck_assert_uint_eq(estats(&g, 1).completed, 1);
+	ck_assert_uint_ge(estats(&g, 1).busy_ns, 250ull * 1000 * 1000);
+	tg_close(&g);
 }
 END_TEST
 
@@ -1067,6 +1105,124 @@ START_TEST(test_execlist_ggtt_descriptor_refused)
 	ck_assert_uint_eq(estats(&g, 0).completed, 0);
 	ck_assert_uint_eq(estats(&g, 0).refused, 1);
 	tg_close(&g);
+}
+END_TEST
+
+/* ---- loops: IGT's spinners ---- */
+
+#define MI_COND_BB_END_COMPARE	(MI_COND_BB_END | 1u << 21)	/* compare semaphore */
+#define MI_BB_START_GGTT	(0x18800000u | 1)
+
+/*
+ * A spinner as IGT builds them: count a round (MI_MATH), end the whole
+ * batch once the dword at @cond_gm is 0, else chain back to the start. In
+ * the PPGTT (@ggtt false) it runs in place; in the GGTT it runs from
+ * libgvt's copy, so the chain back must lead to the copy. Returns the
+ * batch's address, *@gpa where it is in guest memory.
+ */
+static uint64_t spin_batch(struct tguest *g, unsigned int e, bool ggtt,
+			   uint64_t cond_gm, uint64_t cnt_gm, uint64_t *gpa)
+{
+	uint32_t gpr0 = guest_eng_base[e] + R_GPR(0), gpr1 = guest_eng_base[e] + R_GPR(1);
+	uint32_t mg = ggtt ? MI_GGTT : 0;
+	uint64_t at;
+	uint32_t b[] = {
+		MI_ARB_CHECK,
+		MI_LRM | mg, gpr0, (uint32_t)cnt_gm, (uint32_t)(cnt_gm >> 32),
+		MI_LRI(2), gpr1, 1, gpr1 + 4, 0,
+		MI_MATH(4), ALU(ALU_LOAD, ALU_SRCA, ALU_R0),
+		ALU(ALU_LOAD, ALU_SRCB, ALU_R1), ALU(ALU_ADD, 0, 0),
+		ALU(ALU_STORE, ALU_R0, ALU_ACCU),
+		MI_SRM | mg, gpr0, (uint32_t)cnt_gm, (uint32_t)(cnt_gm >> 32),
+		MI_COND_BB_END_COMPARE | mg, 0, (uint32_t)cond_gm, (uint32_t)(cond_gm >> 32),
+		ggtt ? MI_BB_START_GGTT : MI_BB_START, 0, 0,
+	};
+	unsigned int n = sizeof(b) / 4;
+
+	if (ggtt) {
+		*gpa = GGTT_GPA + (uint64_t)g->ggtt_pages * PAGE;
+		at = ggtt_map(g, *gpa, 1);
+	} else {
+		*gpa = data_alloc(g, PAGE, &at);
+	}
+	b[n - 2] = (uint32_t)at;
+	b[n - 1] = (uint32_t)(at >> 32);
+	memcpy(ram(g, *gpa), b, sizeof(b));
+	return at;
+}
+
+/* Wait until the dword at @gpa is at least @want. */
+static uint32_t ram_wait(struct tguest *g, uint64_t gpa, uint32_t want)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+
+	while (ram_ld(g, gpa) < want && now_ms() < end)
+		usleep(1000);
+	return ram_ld(g, gpa);
+}
+
+static void spin_until_released(bool ggtt)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t cond_gm, cnt_gm, cond_gpa, cnt_gpa, b_gpa;
+	uint32_t rounds;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c, 0, ggtt ? 0xd1 : 0xd0, 4);
+	if (ggtt) {
+		cond_gpa = GGTT_GPA + (uint64_t)g.ggtt_pages * PAGE;
+		cond_gm = ggtt_map(&g, cond_gpa, 1);
+	} else {
+		cond_gpa = data_alloc(&g, PAGE, &cond_gm);
+	}
+	cnt_gpa = cond_gpa + 8;
+	cnt_gm = cond_gm + 8;
+	ram_st(&g, cond_gpa, 1);
+	if (ggtt) {
+		uint64_t b = spin_batch(&g, 0, true, cond_gm, cnt_gm, &b_gpa);
+		uint32_t dw[4] = { MI_BB_START_GGTT, (uint32_t)b, 0, MI_NOOP };
+
+		ring_emit(&g, &c, dw, 4);
+	} else {
+		ring_batch(&g, &c, spin_batch(&g, 0, false, cond_gm, cnt_gm, &b_gpa));
+	}
+	elsp(&g, &c, NULL);
+	/* It goes round, and round. */
+	rounds = ram_wait(&g, cnt_gpa, 3);
+	ck_assert_msg(rounds >= 3, "%u rounds", rounds);
+	if (ggtt) {
+		/* A privileged batch runs from the copy: the guest ending
+		 * its own one changes nothing. */
+		uint32_t before = ram_ld(&g, cnt_gpa);
+
+		ram_st(&g, b_gpa, MI_BB_END);
+		rounds = ram_wait(&g, cnt_gpa, before + 3);
+		ck_assert_msg(rounds >= before + 3, "%u rounds, then %u", before,
+			      rounds);
+	}
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 1);	/* idle to active only */
+	ram_st(&g, cond_gpa, 0);
+	ck_assert_uint_ge(csb_wait(&g, 0, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	tg_ok(&g);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_gt(ram_ld(&g, cnt_gpa), rounds - 1);
+	ck_assert_uint_eq(estats(&g, 0).completed, 1);
+	ck_assert_uint_eq(estats(&g, 0).hung + estats(&g, 0).refused, 0);
+	ck_assert_uint_eq(ctx_head(&g, &c) & HEAD_ADDR, ctx_tail(&c));
+	tg_close(&g);
+}
+
+START_TEST(test_execlist_ppgtt_spinner_runs_until_released)
+{
+	spin_until_released(false);
+}
+END_TEST
+
+START_TEST(test_execlist_ggtt_spinner_runs_its_copy_until_released)
+{
+	spin_until_released(true);
 }
 END_TEST
 
@@ -1262,6 +1418,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_preemption_between_vgpus);
 	ADD_TEST(tc, test_execlist_runaway_times_out);
 	ADD_TEST(tc, test_execlist_reset_lets_the_next_vgpu_run);
+	ADD_TEST(tc, test_execlist_long_submission_making_progress_is_no_hang);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
@@ -1269,6 +1426,8 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_ggtt_descriptor_refused);
 	ADD_TEST(tc, test_execlist_wa_batches_run_on_every_restore);
 	ADD_TEST(tc, test_execlist_wa_batch_refused);
+	ADD_TEST(tc, test_execlist_ppgtt_spinner_runs_until_released);
+	ADD_TEST(tc, test_execlist_ggtt_spinner_runs_its_copy_until_released);
 	suite_add_tcase(s, tc);
 	return s;
 }
