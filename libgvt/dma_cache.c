@@ -42,6 +42,10 @@ int gvt_dma_get(struct gvt_vgpu *vgpu, uint64_t gfn, uint64_t size,
 	slot->aux = 1;
 	cache->refs++;
 	*bus = addr;
+	/* Newly reachable by the GPU while a write is recorded: its bytes
+	 * now go in the trace before the write. */
+	if (unlikely(gvt_trace_reader == vgpu))
+		gvt_trace_frames_mapped(vgpu, gfn, size);
 	return 0;
 }
 

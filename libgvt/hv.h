@@ -13,7 +13,12 @@
 static inline int gvt_hv_read_gpa(struct gvt_vgpu *vgpu, uint64_t gpa,
 				  void *buf, size_t len)
 {
-	return vgpu->hv_ops->read_gpa(vgpu->hv, gpa, buf, len);
+	int ret = vgpu->hv_ops->read_gpa(vgpu->hv, gpa, buf, len);
+
+	/* A register write being recorded: what it read goes in the trace. */
+	if (unlikely(gvt_trace_reader == vgpu) && !ret)
+		gvt_trace_guest_read(vgpu, gpa, len);
+	return ret;
 }
 
 static inline int gvt_hv_write_gpa(struct gvt_vgpu *vgpu, uint64_t gpa,

@@ -179,11 +179,13 @@ int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
 		uint32_t v;
 
 		memcpy(&v, buf, 4);
-		/* Recorded before it takes effect, so the line precedes any
-		 * MSI the write causes. */
-		if (unlikely(vgpu->trace))
-			gvt_trace_io(vgpu, "w", offset, len, buf);
-		mmio_write_dword(vgpu, (uint32_t)offset, v);
+		if (unlikely(vgpu->trace)) {
+			gvt_trace_write_begin(vgpu, offset);
+			mmio_write_dword(vgpu, (uint32_t)offset, v);
+			gvt_trace_write_end(vgpu, "w", offset, len, buf);
+		} else {
+			mmio_write_dword(vgpu, (uint32_t)offset, v);
+		}
 		vgpu->stats.mmio_writes++;
 		return 0;
 	}
@@ -191,9 +193,11 @@ int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
 			   GVT_BAR0_SIZE, true))
 		return -EINVAL;
 	if (unlikely(vgpu->trace))
-		gvt_trace_io(vgpu, "w", offset, len, buf);
+		gvt_trace_write_begin(vgpu, offset);
 	/* Only read through: gtt.c and the register path take const data. */
 	bar0_access(vgpu, (uint32_t)offset, (uint8_t *)buf, len, true);
+	if (unlikely(vgpu->trace))
+		gvt_trace_write_end(vgpu, "w", offset, len, buf);
 	return 0;
 }
 

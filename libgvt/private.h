@@ -269,12 +269,23 @@ void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,
 void gvt_trace_memory_write(struct gvt_vgpu *vgpu, uint64_t gpa,
 			    const void *data, uint32_t len);
 void gvt_trace_msi(struct gvt_vgpu *vgpu);
+/* The guest was told a workload on @engine finished (GPU thread). */
+void gvt_trace_finished(struct gvt_vgpu *vgpu, unsigned int engine);
 void gvt_trace_intx(struct gvt_vgpu *vgpu, bool asserted);
 void gvt_trace_begin_read(struct gvt_vgpu *vgpu);
 void gvt_trace_note_memory(struct gvt_vgpu *vgpu, uint64_t end);
 void gvt_trace_event(struct gvt_vgpu *vgpu, const char *name);
 void gvt_trace_reset(struct gvt_vgpu *vgpu);
 void gvt_trace_fini(struct gvt_vgpu *vgpu);
+/* A register write's line goes out at its end, after the guest memory its
+ * handler read (gvt_trace_reader is the vGPU meanwhile). */
+void gvt_trace_write_begin(struct gvt_vgpu *vgpu, uint64_t offset);
+void gvt_trace_write_end(struct gvt_vgpu *vgpu, const char *op,
+			 uint64_t offset, uint32_t size, const void *data);
+extern _Thread_local struct gvt_vgpu *gvt_trace_reader;
+void gvt_trace_guest_read(struct gvt_vgpu *vgpu, uint64_t gpa, size_t len);
+void gvt_trace_frames_mapped(struct gvt_vgpu *vgpu, uint64_t gfn,
+			     uint64_t size);
 
 /* handlers.c */
 void gvt_engines_reset(struct gvt_vgpu *vgpu, uint32_t engine_mask);

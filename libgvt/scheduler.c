@@ -706,6 +706,20 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 		if (w->events & (GVT_PGPU_EV_PIPE_CONTROL_NOTIFY |
 				 GVT_PGPU_EV_FLUSH_DW_NOTIFY))
 			gvt_irq_raise(vgpu, (enum gvt_irq_event)flush_event[e]);
+		if (w->status == GVT_WL_DONE) {
+			gvt_workload_write_back(w);
+			gvt_execlist_complete(vgpu, w);
+		} else if (w->status == GVT_WL_HUNG) {
+			gvt_vgpu_guest_err(vgpu, "%s: workload of context 0x%llx hung: %s; the engine was reset and the guest sees a hang",
+					   name, (unsigned long long)w->desc,
+					   w->why);
+			gvt_execlist_hang(vgpu, e);
+		} else {
+			gvt_execlist_hang(vgpu, e);
+		}
+		/* Counted once the guest has been told: a reader that sees
+		 * the count (under the lock) sees the CSB entry and the
+		 * interrupt too, which is what replay waits on. */
 		pthread_mutex_lock(&s->lock);
 		if (w->status == GVT_WL_DONE) {
 			struct gvt_engine_stats *st = &vgpu->engine[e].stats;
@@ -719,17 +733,8 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 			vgpu->engine[e].stats.hung++;
 		}
 		pthread_mutex_unlock(&s->lock);
-		if (w->status == GVT_WL_DONE) {
-			gvt_workload_write_back(w);
-			gvt_execlist_complete(vgpu, w);
-		} else if (w->status == GVT_WL_HUNG) {
-			gvt_vgpu_guest_err(vgpu, "%s: workload of context 0x%llx hung: %s; the engine was reset and the guest sees a hang",
-					   name, (unsigned long long)w->desc,
-					   w->why);
-			gvt_execlist_hang(vgpu, e);
-		} else {
-			gvt_execlist_hang(vgpu, e);
-		}
+		if (vgpu->trace)
+			gvt_trace_finished(vgpu, e);
 		gvt_workload_free(w);
 	}
 	if (!__atomic_load_n(&vgpu->gpu_busy, __ATOMIC_SEQ_CST))

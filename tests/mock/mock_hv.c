@@ -158,7 +158,7 @@ static int mock_set_intx(void *hv, bool asserted)
 	if (err)
 		return err;
 	m->intx_changes += m->intx != asserted;
-	m->intx = asserted;
+	__atomic_store_n(&m->intx, asserted, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <gvt/gvt.h>
 
@@ -26,6 +27,8 @@ struct trace_vgpu {
 	struct gvt_vgpu *vgpu;		/* NULL once destroyed */
 	struct mock_hv *hv;
 	unsigned int msis_seen;		/* MSIs counted by earlier msi lines */
+	/* Per engine: workloads the done lines so far say finished. */
+	uint64_t done_target[GVT_ENGINES_MAX];
 };
 
 struct replay {
@@ -334,6 +337,140 @@ static int cmd_access(struct replay *r, char **w, int n, enum space space,
 	return 0;
 }
 
+static unsigned int wait_timeout_ms(const struct replay *r)
+{
+	return r->rep->idle_timeout_ms ? r->rep->idle_timeout_ms :
+					 REPLAY_IDLE_TIMEOUT_MS;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * What the GPU thread raises arrives when the sim gets there, which in a
+ * replay may be later than in the recording: an msi or intx line waits
+ * (up to the idle timeout) for what it expects before comparing. Earlier
+ * is not the risk: a replay's guest runs far faster than the GPU.
+ */
+static bool wait_until(const struct replay *r, bool (*done)(const struct trace_vgpu *, uint64_t),
+		       const struct trace_vgpu *tv, uint64_t want)
+{
+	uint64_t deadline = now_ms() + wait_timeout_ms(r);
+
+	while (!done(tv, want)) {
+		const struct timespec ms = { 0, 1000 * 1000 };
+
+		if (now_ms() >= deadline)
+			return false;
+		nanosleep(&ms, NULL);
+	}
+	return true;
+}
+
+static bool msis_arrived(const struct trace_vgpu *tv, uint64_t count)
+{
+	return tv->hv->num_msi - tv->msis_seen >= count;
+}
+
+static bool intx_at(const struct trace_vgpu *tv, uint64_t level)
+{
+	return __atomic_load_n(&tv->hv->intx, __ATOMIC_ACQUIRE) == (level == 1);
+}
+
+/* Workloads on @engine the guest was told finished, completed or hung. */
+static uint64_t finished(const struct trace_vgpu *tv, unsigned int engine)
+{
+	struct gvt_engine_stats st;
+
+	if (gvt_vgpu_get_engine_stats(tv->vgpu, engine, &st))
+		return 0;
+	return st.completed + st.hung;
+}
+
+static bool engine_caught_up(const struct trace_vgpu *tv, uint64_t engine)
+{
+	return finished(tv, (unsigned int)engine) >= tv->done_target[engine];
+}
+
+/* done ID ENGINE COUNT: COUNT more of the vGPU's workloads on ENGINE
+ * finished, and the guest was told, before the next line. Replay waits
+ * until as many have finished since the vGPU's creation as all done
+ * lines so far say; more is no error (the GPU may be ahead), as what the
+ * guest reads next is compared anyway. */
+static int cmd_done(struct replay *r, char **w, int n)
+{
+	struct gvt_engine_stats st;
+	struct trace_vgpu *tv;
+	uint64_t count;
+	unsigned int e;
+
+	if (n != 4 || !parse_num(w[3], &count) || !count || count > UINT32_MAX) {
+		report(r, "usage: done ID ENGINE COUNT (COUNT 1 or more)");
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	for (e = 0; e < GVT_ENGINES_MAX; e++)
+		if (!gvt_vgpu_get_engine_stats(tv->vgpu, e, &st) &&
+		    !strcmp(st.name, w[2]))
+			break;
+	if (e == GVT_ENGINES_MAX) {
+		report(r, "done: no engine '%.16s' (rcs, bcs, vcs, vecs)", w[2]);
+		return -EINVAL;
+	}
+	tv->done_target[e] += count;
+	if (wait_until(r, engine_caught_up, tv, e)) {
+		r->rep->checks++;
+		return 0;
+	}
+	report(r, "done %s %s: %llu workloads should have finished, %llu did",
+	       w[1], w[2], (unsigned long long)tv->done_target[e],
+	       (unsigned long long)finished(tv, e));
+	/* Expect no more than what did, so one late workload is one report. */
+	tv->done_target[e] = finished(tv, e);
+	return 0;
+}
+
+/* mem ID GPA HEX: the guest's RAM holds these bytes now (written by its
+ * CPU where libgvt does not trap); the recorder wrote them before the
+ * access after which libgvt or the GPU reads them. */
+static int cmd_mem(struct replay *r, char **w, int n)
+{
+	struct trace_vgpu *tv;
+	uint64_t gpa;
+	size_t digits, len;
+
+	if (n != 4 || !parse_num(w[2], &gpa) || !(digits = strlen(w[3])) ||
+	    digits % 2 || digits > 2 * REPLAY_MEM_MAX ||
+	    strspn(w[3], "0123456789abcdefABCDEF") != digits) {
+		report(r, "usage: mem ID GPA HEX (1 to %u bytes, two hex digits each)",
+		       REPLAY_MEM_MAX);
+		return -EINVAL;
+	}
+	tv = lookup(r, w[1]);
+	if (!tv)
+		return -EINVAL;
+	len = digits / 2;
+	if (gpa >= tv->hv->ram_size || len > tv->hv->ram_size - gpa) {
+		report(r, "guest address 0x%llx is outside the vGPU's %llu MiB of RAM",
+		       (unsigned long long)gpa,
+		       (unsigned long long)(tv->hv->ram_size >> 20));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char byte[3] = { w[3][2 * i], w[3][2 * i + 1], '\0' };
+
+		tv->hv->ram[gpa + i] = (uint8_t)strtoul(byte, NULL, 16);
+	}
+	return 0;
+}
+
 static int cmd_msi(struct replay *r, char **w, int n)
 {
 	struct trace_vgpu *tv;
@@ -347,6 +484,7 @@ static int cmd_msi(struct replay *r, char **w, int n)
 	tv = lookup(r, w[1]);
 	if (!tv)
 		return -EINVAL;
+	(void)wait_until(r, msis_arrived, tv, count);
 	got = tv->hv->num_msi - tv->msis_seen;
 	tv->msis_seen = tv->hv->num_msi;
 	if (got != count)
@@ -370,7 +508,7 @@ static int cmd_intx(struct replay *r, char **w, int n)
 	tv = lookup(r, w[1]);
 	if (!tv)
 		return -EINVAL;
-	if (tv->hv->intx != (level == 1))
+	if (!wait_until(r, intx_at, tv, level))
 		report(r, "intx %s: expected the line at %llu, it is at %u", w[1],
 		       (unsigned long long)level, tv->hv->intx);
 	else
@@ -504,6 +642,10 @@ static int run_line(struct replay *r, char *line)
 		return cmd_event(r, words, n);
 	if (!strcmp(words[0], "msi"))
 		return cmd_msi(r, words, n);
+	if (!strcmp(words[0], "mem"))
+		return cmd_mem(r, words, n);
+	if (!strcmp(words[0], "done"))
+		return cmd_done(r, words, n);
 	if (!strcmp(words[0], "idle") || !strcmp(words[0], "destroy") ||
 	    !strcmp(words[0], "reset"))
 		return cmd_simple(r, words, n);

@@ -24,10 +24,10 @@ struct replay_report {
 	struct replay_error error[REPLAY_MAX_REPORTED];
 	bool verbose;			/* print libgvt's log on stderr */
 	unsigned int idle_timeout_ms;	/* for idle lines; 0: the default */
-	/* Stop, as passed, at the first ELSP write: traces do not carry the
-	 * guest memory a workload reads, nor when the GPU completed it, so
-	 * what follows a submission in a live recording cannot be replayed
-	 * exactly. */
+	/* Stop, as passed, at the first ELSP write: for recordings made
+	 * before traces carried the guest memory a workload reads (mem
+	 * lines) and when the GPU finished it (done lines), whose replay
+	 * past a submission cannot be exact. */
 	bool until_submission;
 	bool stopped_at_submission;	/* out: it did */
 };
@@ -37,7 +37,10 @@ int replay_text(const char *text, size_t len, struct replay_report *rep);
 /* Run the trace in @path. Returns 0 if it passed. */
 int replay_file(const char *path, struct replay_report *rep);
 
-/* Timeout of an idle line. */
+/* Timeout of an idle line, and how long an msi or intx line waits for
+ * what it expects. */
 #define REPLAY_IDLE_TIMEOUT_MS 2000
+/* The most bytes one mem line carries (the recorder writes 256). */
+#define REPLAY_MEM_MAX 256
 
 #endif /* GVTCTL_REPLAY_H */
