@@ -699,6 +699,10 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 		uint64_t lat = w->finish_ns - w->submit_ns;
 
 		next = w->next;
+		/* Into the trace before the guest can see it: any access
+		 * that follows the completion then follows its done line. */
+		if (vgpu->trace)
+			gvt_trace_finished(vgpu, e);
 		/* Events first: a driver reading its seqno on the
 		 * context-switch interrupt finds it written. */
 		if (w->events & GVT_PGPU_EV_USER_INTERRUPT)
@@ -719,7 +723,8 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 		}
 		/* Counted once the guest has been told: a reader that sees
 		 * the count (under the lock) sees the CSB entry and the
-		 * interrupt too, which is what replay waits on. */
+		 * interrupt too, which is what a replay's done line waits
+		 * for. */
 		pthread_mutex_lock(&s->lock);
 		if (w->status == GVT_WL_DONE) {
 			struct gvt_engine_stats *st = &vgpu->engine[e].stats;
@@ -733,8 +738,6 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 			vgpu->engine[e].stats.hung++;
 		}
 		pthread_mutex_unlock(&s->lock);
-		if (vgpu->trace)
-			gvt_trace_finished(vgpu, e);
 		gvt_workload_free(w);
 	}
 	if (!__atomic_load_n(&vgpu->gpu_busy, __ATOMIC_SEQ_CST))

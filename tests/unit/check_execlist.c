@@ -27,6 +27,7 @@
 #include "guest_gen9.h"
 #include "guest_ppgtt.h"
 #include "harness.h"
+#include "replay.h"
 #include "scheduler.h"
 
 #define PAGE		4096u
@@ -175,12 +176,17 @@ static uint64_t batch(struct tguest *g, const uint32_t *dw, unsigned int n)
 }
 
 /* What i915 does from probe to its first request, for rcs and bcs. */
+/* Where tg_open() records the guest from its first access, or NULL. */
+static const char *tg_trace_path;
+
 static void tg_open(struct tguest *g, struct gvt_ctx *ctx)
 {
 	uint64_t magic = 0;
 
 	memset(g, 0, sizeof(*g));
 	g->vgpu = t_vgpu_new(ctx, "GVTg_V5_4", &g->hv);
+	if (tg_trace_path)
+		ck_assert_int_eq(gvt_vgpu_trace_start(g->vgpu, tg_trace_path), 0);
 	g->maps_at_create = g->hv->maps_live;
 	t_enable_msi(g->vgpu, 0xfee00000, 0x4041);
 	ck_assert_int_eq(gvt_vgpu_mmio_read(g->vgpu, PV_MAGIC, &magic, 8), 0);
@@ -1401,6 +1407,86 @@ END_TEST
 			tcase_add_test(tc, fn);                             \
 	} while (0)
 
+/* ---- (h) a recording of submissions replays ---- */
+
+static unsigned int trace_lines(const char *path, const char *prefix)
+{
+	char line[1100];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+/*
+ * Stores on rcs and bcs, recorded from the guest's first access: the trace
+ * carries the contexts, rings and page tables as mem lines and the
+ * completions as done lines, so a replay on a fresh GPU runs the same
+ * workloads and every CSB read matches. The guest reads the CSB only once
+ * libgvt counts the workload completed (no MMIO polling while the GPU
+ * runs), which makes the recording exact whatever the timing. Without the
+ * mem lines the replay's GPU runs zeroed memory, and replay must fail.
+ */
+START_TEST(test_execlist_recorded_submissions_replay)
+{
+	struct replay_report rep = { 0 }, bare = { .idle_timeout_ms = 20 };
+	char path[] = "/tmp/gvt-el-trace-XXXXXX", stripped[40];
+	struct tguest g;
+	struct tctx c[2];
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	int fd = mkstemp(path);
+	char line[1100];
+	FILE *in, *out;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	tg_trace_path = path;
+	tg_open(&g, t_ctx);
+	tg_trace_path = NULL;
+	gpa = data_alloc(&g, PAGE, &gma);
+	for (unsigned int e = 0; e < 2; e++) {
+		ctx_new(&g, &c[e], e, 0x60 + e, 4);
+		for (unsigned int i = 0; i < 3; i++) {
+			emit_store(&g, &c[e], gma + 4 * (3 * e + i), 0x700 + 3 * e + i);
+			elsp(&g, &c[e], NULL);
+			stats_wait(&g, e, completed, i + 1);
+			ck_assert_uint_ge(csb_read(&g, e, ev, 8), 1);
+			ck_assert_uint_eq(ram_ld(&g, gpa + 4 * (3 * e + i)), 0x700 + 3 * e + i);
+		}
+	}
+	tg_ok(&g);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(g.vgpu), 0);
+	tg_close(&g);
+
+	ck_assert_uint_gt(trace_lines(path, "mem 1 "), 0);
+	ck_assert_uint_eq(trace_lines(path, "done 1 rcs 1"), 3);
+	ck_assert_uint_eq(trace_lines(path, "done 1 bcs 1"), 3);
+	replay_file(path, &rep);
+	ck_assert_msg(rep.failures == 0, "%s line %u: %s", path, rep.error[0].line,
+		      rep.error[0].message);
+	ck_assert_uint_gt(rep.checks, 6);
+
+	snprintf(stripped, sizeof(stripped), "%s-bare", path);
+	in = fopen(path, "r");
+	out = fopen(stripped, "w");
+	ck_assert(in && out);
+	while (fgets(line, sizeof(line), in))
+		if (strncmp(line, "mem ", 4))
+			fputs(line, out);
+	fclose(in);
+	fclose(out);
+	replay_file(stripped, &bare);
+	ck_assert_uint_gt(bare.failures, 0);
+	unlink(stripped);
+	unlink(path);
+}
+END_TEST
+
 Suite *execlist_suite(void)
 {
 	Suite *s = suite_create("execlist");
@@ -1420,6 +1506,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_reset_lets_the_next_vgpu_run);
 	ADD_TEST(tc, test_execlist_long_submission_making_progress_is_no_hang);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
+	ADD_TEST(tc, test_execlist_recorded_submissions_replay);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
 	ADD_TEST(tc, test_execlist_unmapped_store_lands_in_scratch);

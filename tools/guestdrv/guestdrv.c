@@ -59,7 +59,9 @@
 /* Interrupts (gen8+): master control and GT bank 0 (rcs, bcs). */
 #define MASTER_IRQ		0x44200u
 #define MASTER_IRQ_CONTROL	(1u << 31)
-#define MASTER_GT0		(1u << 0)
+/* GT bank 0 drives two master bits: its render half and its blitter half. */
+#define MASTER_GT0_RCS		(1u << 0)
+#define MASTER_GT0_BCS		(1u << 1)
 #define GT_IMR0			0x44304u
 #define GT_IIR0			0x44308u
 #define GT_IER0			0x4430cu
@@ -1163,7 +1165,7 @@ static void handle_irq(struct guestdrv *gd)
 	uint32_t master = rd(gd, MASTER_IRQ) & ~MASTER_IRQ_CONTROL, iir = 0;
 
 	wr(gd, MASTER_IRQ, 0);
-	if (master & MASTER_GT0) {
+	if (master & (MASTER_GT0_RCS | MASTER_GT0_BCS)) {
 		iir = rd(gd, GT_IIR0);
 		if (iir)
 			wr(gd, GT_IIR0, iir);
