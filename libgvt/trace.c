@@ -16,8 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <inttypes.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "private.h"
+#include "reg.h"
 
 struct gvt_trace_rec {
 	FILE *file;		/* buffered; closed by stop */
@@ -91,7 +92,7 @@ static void flush_pending(struct gvt_vgpu *vgpu)
 
 	/* Completions before MSIs: replay waits for the GPU's work, then
 	 * counts the interrupts it raised. */
-	for (unsigned int e = 0; e < GVT_NUM_ENGINES; e++) {
+	for (unsigned int e = 0; e < vgpu->ctx->platform->num_engines; e++) {
 		uint32_t n = __atomic_exchange_n(&t->finished[e], 0,
 						 __ATOMIC_RELAXED);
 
@@ -362,8 +363,8 @@ static bool is_submission_port(const struct gvt_vgpu *vgpu, uint64_t offset)
 {
 	const struct gvt_platform_desc *p = vgpu->ctx->platform;
 
-	for (unsigned int e = 0; e < GVT_NUM_ENGINES; e++)
-		if (offset == p->engines[e].mmio_base + 0x230u)
+	for (unsigned int e = 0; e < p->num_engines; e++)
+		if (offset == p->engines[e].mmio_base + RING_ELSP)
 			return true;
 	return false;
 }
