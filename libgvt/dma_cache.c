@@ -44,7 +44,7 @@ int gvt_dma_get(struct gvt_vgpu *vgpu, uint64_t gfn, uint64_t size,
 	*bus = addr;
 	/* Newly reachable by the GPU while a write is recorded: its bytes
 	 * now go in the trace before the write. */
-	if (unlikely(gvt_trace_reader == vgpu))
+	if (unlikely(vgpu->trace) && gvt_trace_reader == vgpu)
 		gvt_trace_frames_mapped(vgpu, gfn, size);
 	return 0;
 }

@@ -15,8 +15,10 @@ static inline int gvt_hv_read_gpa(struct gvt_vgpu *vgpu, uint64_t gpa,
 {
 	int ret = vgpu->hv_ops->read_gpa(vgpu->hv, gpa, buf, len);
 
-	/* A register write being recorded: what it read goes in the trace. */
-	if (unlikely(gvt_trace_reader == vgpu) && !ret)
+	/* A register write being recorded: what it read goes in the trace.
+	 * vgpu->trace first, so the scanner's reads pay no TLS look-up
+	 * (a call, in a shared library) when nothing records. */
+	if (unlikely(vgpu->trace) && gvt_trace_reader == vgpu && !ret)
 		gvt_trace_guest_read(vgpu, gpa, len);
 	return ret;
 }
