@@ -876,6 +876,69 @@ START_TEST(test_sim_engine_blit_faults_and_ppgtt)
 }
 END_TEST
 
+/*
+ * A blit is drawn in spans contiguous in both surfaces, and must draw what
+ * pixel by pixel drawing would: a source overlapping its destination reads
+ * the pixels the row already drew, a pixel across two pages lands on both,
+ * a 32 bpp blit without its alpha bit keeps the alpha bytes, and 64 bpp
+ * fast copies move whole pixels.
+ */
+START_TEST(test_sim_engine_blit_spans_match_pixels)
+{
+	uint32_t *d0 = gpage(DST_GFN), *d1 = gpage(DST_GFN + 1);
+	uint32_t *s0 = gpage(SRC_GFN);
+	struct gvt_pgpu_poll p;
+
+	/* One row copied onto itself one pixel right: pixel 0 runs along. */
+	for (uint32_t i = 0; i < 16; i++)
+		d0[i] = 0x1000u + i;
+	p = RUN(GVT_BCS, 0x54c00008u | 3u << 20, 3u << 24 | 0xccu << 16 | PITCH,
+		1, 1u << 16 | 9, (uint32_t)GA(DST_GFN), 0, 0, PITCH,
+		(uint32_t)GA(DST_GFN), 0);
+	ck_assert_msg(p.state == GVT_PGPU_DONE, "state %d: %s", p.state, p.why);
+	for (uint32_t i = 0; i < 9; i++)
+		ck_assert_uint_eq(d0[i], 0x1000u);
+	ck_assert_uint_eq(d0[9], 0x1009u);
+
+	/* A 32 bpp fill from 2 bytes before a page's end: its first pixel
+	 * is half on each page. */
+	memset(d0, 0xab, PAGE);
+	memset(d1, 0xab, PAGE);
+	p = RUN(GVT_BCS, 0x54000005u | 3u << 20, 3u << 24 | 0xf0u << 16 | PITCH,
+		0, 1u << 16 | 3, (uint32_t)GA(DST_GFN) + PAGE - 2, 0, 0x44332211);
+	ck_assert_msg(p.state == GVT_PGPU_DONE, "state %d: %s", p.state, p.why);
+	ck_assert_uint_eq(((uint8_t *)d0)[PAGE - 3], 0xab);
+	ck_assert_uint_eq(((uint8_t *)d0)[PAGE - 2], 0x11);
+	ck_assert_uint_eq(((uint8_t *)d0)[PAGE - 1], 0x22);
+	ck_assert_uint_eq(((uint8_t *)d1)[0], 0x33);
+	ck_assert_uint_eq(((uint8_t *)d1)[1], 0x44);
+	ck_assert_uint_eq(((uint8_t *)d1)[2], 0x11);
+	ck_assert_uint_eq(((uint8_t *)d1)[9], 0x44);
+	ck_assert_uint_eq(((uint8_t *)d1)[10], 0xab);
+
+	/* RGB only (DW0 bit 20): the copy leaves every alpha byte. */
+	for (uint32_t i = 0; i < 8; i++)
+		s0[i] = 0xa0b0c0d0u + i;
+	p = RUN(GVT_BCS, 0x54c00008u | 1u << 20, 3u << 24 | 0xccu << 16 | PITCH,
+		0, 1u << 16 | 8, (uint32_t)GA(DST_GFN), 0, 0, PITCH,
+		(uint32_t)GA(SRC_GFN), 0);
+	ck_assert_msg(p.state == GVT_PGPU_DONE, "state %d: %s", p.state, p.why);
+	for (uint32_t i = 0; i < 8; i++)
+		ck_assert_uint_eq(d0[i], 0xabb0c0d0u + i);
+
+	/* XY_FAST_COPY_BLT at 64 bpp (depth 4), 5 pixels. */
+	for (uint32_t i = 0; i < 12; i++)
+		s0[i] = 0x2000u + i;
+	memset(d0, 0, PAGE);
+	p = RUN(GVT_BCS, 0x50800008u, 4u << 24 | PITCH, 0, 1u << 16 | 5,
+		(uint32_t)GA(DST_GFN), 0, 1, PITCH, (uint32_t)GA(SRC_GFN), 0);
+	ck_assert_msg(p.state == GVT_PGPU_DONE, "state %d: %s", p.state, p.why);
+	for (uint32_t i = 0; i < 10; i++)
+		ck_assert_uint_eq(d0[i], 0x2002u + i);
+	ck_assert_uint_eq(d0[10], 0);
+}
+END_TEST
+
 Suite *sim_engine_suite(void)
 {
 	Suite *s = suite_create("sim_engine");
@@ -901,6 +964,7 @@ Suite *sim_engine_suite(void)
 	tcase_add_loop_test(tc, test_sim_engine_blit_color, 0, 9);
 	tcase_add_test(tc, test_sim_engine_blit_faults_and_ppgtt);
 	tcase_add_test(tc, test_sim_engine_blit_runs_across_polls);
+	tcase_add_test(tc, test_sim_engine_blit_spans_match_pixels);
 	suite_add_tcase(s, tc);
 	return s;
 }

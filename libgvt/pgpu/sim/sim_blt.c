@@ -3,9 +3,11 @@
  * The sim GPU's blitter: XY_COLOR_BLT, XY_SRC_COPY_BLT and
  * XY_FAST_COPY_BLT on linear, X-tiled and legacy Y-tiled surfaces.
  *
- * Every pixel goes through the engine's translation (a one-page cache per
- * surface keeps that cheap), so a blit reaches exactly the pages the GGTT
- * or PPGTT maps and hangs the engine at the first one it does not. The
+ * Every page a pixel touches goes through the engine's translation (a
+ * one-page cache per surface keeps that cheap), so a blit reaches exactly
+ * the pages the GGTT or PPGTT maps and hangs the engine at the first one it
+ * does not. Rows are drawn in spans contiguous in both surfaces, a memcpy
+ * for a plain copy; the result is what pixel-by-pixel drawing gives. The
  * address space is that of the buffer the command sits in: a PPGTT batch
  * blits through the PPGTT, the ring and GGTT batches through the GGTT.
  */
@@ -73,7 +75,8 @@ static int surface_byte(struct sim_engine *e, struct blt_surface *s,
 	return 0;
 }
 
-/* Pixel @x, row @y of @s, @cpp bytes, little-endian. */
+/* Pixel @x, row @y of @s, @cpp bytes, little-endian: the slow way, for a
+ * pixel that straddles a page or a tile's contiguous run. */
 static int pixel_read(struct sim_engine *e, struct blt_surface *s, uint32_t x,
 		      uint32_t y, unsigned int cpp, uint64_t *v)
 {
@@ -100,6 +103,39 @@ static int pixel_write(struct sim_engine *e, struct blt_surface *s, uint32_t x,
 			*p = (uint8_t)(v >> (8 * i));
 	}
 	return 0;
+}
+
+/* The bytes of @s from (@xb, @y) on that are contiguous in both the
+ * surface's layout and one page: where they are (*@p, NULL for the
+ * scratch page) and how many (*@run). A row of an X tile is 512 bytes, of
+ * a legacy Y tile 16 (one column's row); a linear row runs to its page's
+ * end. */
+static int surface_span(struct sim_engine *e, struct blt_surface *s,
+			uint32_t xb, uint32_t y, uint8_t **p, uint32_t *run)
+{
+	uint64_t addr = (s->base + surface_offset(s, xb, y)) & ((1ull << 48) - 1);
+	uint32_t in_page = GVT_GTT_PAGE_SIZE - (uint32_t)(addr % GVT_GTT_PAGE_SIZE);
+
+	*run = s->tiling == BLT_TILE_X ? 512 - xb % 512 :
+	       s->tiling == BLT_TILE_Y ? 16 - xb % 16 : in_page;
+	if (*run > in_page)
+		*run = in_page;
+	return surface_byte(e, s, xb, y, p);
+}
+
+static uint64_t load_le(const uint8_t *p, unsigned int cpp)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < cpp; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void store_le(uint8_t *p, unsigned int cpp, uint64_t v)
+{
+	for (unsigned int i = 0; i < cpp; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* A raster operation on pattern, source and destination: bit (P<<2 |
@@ -139,6 +175,57 @@ struct blt_op {
 	uint32_t sx, sy;	/* source's top-left */
 };
 
+/* Draw @px pixels of one row, contiguous in both surfaces: @d the
+ * destination's (NULL: the scratch page, whose writes vanish), @sp the
+ * source's (NULL: the scratch page, which reads zero). Pixel by pixel, left
+ * to right, as the slow path would: a source overlapping the destination
+ * reads what the row has already drawn. A plain copy between disjoint
+ * spans is a memcpy, with the same result. */
+static void draw_span(const struct blt_op *op, uint8_t *d, const uint8_t *sp,
+		      uint32_t px)
+{
+	unsigned int cpp = op->cpp;
+	uint64_t all = cpp == 8 ? ~0ull : (1ull << (8 * cpp)) - 1;
+	size_t bytes = (size_t)px * cpp;
+
+	if (!d)
+		return;
+	if (op->rop == 0xcc && (op->mask & all) == all) {
+		if (!sp) {
+			memset(d, 0, bytes);
+			return;
+		}
+		if (sp + bytes <= d || d + bytes <= sp) {
+			memcpy(d, sp, bytes);
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < px; i++, d += cpp) {
+		uint64_t s = op->has_src && sp ? load_le(sp + (size_t)i * cpp, cpp) : 0;
+		uint64_t old = load_le(d, cpp);
+		uint64_t v = rop3(op->rop, op->color, s, old);
+
+		store_le(d, cpp, (v & op->mask) | (old & ~op->mask));
+	}
+}
+
+/* One pixel the slow way: it straddles a page or a tile's run. */
+static int draw_pixel(struct sim_engine *e, const struct blt_op *op,
+		      struct blt_surface *dst, struct blt_surface *src,
+		      uint32_t x, uint32_t y)
+{
+	uint64_t s = 0, d, v;
+
+	if (op->has_src &&
+	    pixel_read(e, src, op->sx + (x - op->dx1), op->sy + (y - op->dy1),
+		       op->cpp, &s))
+		return -EFAULT;
+	if (pixel_read(e, dst, x, y, op->cpp, &d))
+		return -EFAULT;
+	v = rop3(op->rop, op->color, s, d);
+	return pixel_write(e, dst, x, y, op->cpp, (v & op->mask) | (d & ~op->mask));
+}
+
 /* Draw from where the blit stopped (or its first pixel), at most
  * SIM_BLT_PIXELS_PER_STEP pixels: 0 when done, 2 when it stopped again. No
  * pixel is drawn twice: a rop may read what it writes. */
@@ -157,27 +244,43 @@ static int blt_run(struct sim_engine *e, const struct blt_op *op,
 	e->blt_partial = false;
 	if (tiled_pitch_ok(e, dst) || (op->has_src && tiled_pitch_ok(e, src)))
 		return -EFAULT;
-	/* The rectangle given is the clip: an empty one draws nothing. */
+	/* The rectangle given is the clip: an empty one draws nothing. A row
+	 * is drawn in spans that are contiguous in both surfaces; the source
+	 * is translated before the destination, as each pixel reads it
+	 * first, so a blit hangs at the same pixel either way. */
 	for (; y < op->dy2; y++, x = op->dx1) {
-		for (; x < op->dx2; x++) {
-			uint64_t s = 0, d = 0, v;
+		while (x < op->dx2) {
+			uint32_t px = op->dx2 - x, run;
+			uint8_t *sp = NULL, *dp;
 
-			if (n++ == SIM_BLT_PIXELS_PER_STEP) {
+			if (n == SIM_BLT_PIXELS_PER_STEP) {
 				e->blt_partial = true;
 				e->blt_x = x;
 				e->blt_y = y;
 				return 2;
 			}
-			if (op->has_src &&
-			    pixel_read(e, src, op->sx + (x - op->dx1),
-				       op->sy + (y - op->dy1), op->cpp, &s))
+			if (px > SIM_BLT_PIXELS_PER_STEP - n)
+				px = SIM_BLT_PIXELS_PER_STEP - n;
+			if (op->has_src) {
+				if (surface_span(e, src, (op->sx + (x - op->dx1)) * op->cpp,
+						 op->sy + (y - op->dy1), &sp, &run))
+					return -EFAULT;
+				if (px > run / op->cpp)
+					px = run / op->cpp;
+			}
+			if (surface_span(e, dst, x * op->cpp, y, &dp, &run))
 				return -EFAULT;
-			if (pixel_read(e, dst, x, y, op->cpp, &d))
-				return -EFAULT;
-			v = rop3(op->rop, op->color, s, d);
-			v = (v & op->mask) | (d & ~op->mask);
-			if (pixel_write(e, dst, x, y, op->cpp, v))
-				return -EFAULT;
+			if (px > run / op->cpp)
+				px = run / op->cpp;
+			if (!px) {
+				if (draw_pixel(e, op, dst, src, x, y))
+					return -EFAULT;
+				px = 1;
+			} else {
+				draw_span(op, dp, sp, px);
+			}
+			x += px;
+			n += px;
 		}
 	}
 	return 0;
