@@ -575,10 +575,10 @@ static void engine_init(struct guestdrv *gd, unsigned int i)
 	e->ring_gm = ggtt_map(gd, e->ring_gpa, gd->params.ring_pages);
 	e->batch_slot = BATCH_SLOT;
 	if (i == GUESTDRV_BCS) {
-		/* Every band of the tallest blit, an arbitration point
-		 * between each two. */
-		uint32_t bands = gd->params.band ?
-				 (gd->surf_h + gd->params.band - 1) / gd->params.band : 1;
+		/* Every pass over every band of the tallest blit, an
+		 * arbitration point between each two. */
+		uint32_t bands = gd->params.passes * (gd->params.band ?
+				 (gd->surf_h + gd->params.band - 1) / gd->params.band : 1);
 		uint32_t bytes = 4 * ((BLT_DWORDS + 1) * bands + BATCH_TAIL);
 
 		bytes = (bytes + 63) & ~63u;
@@ -716,16 +716,22 @@ int guestdrv_open(struct gvt_vgpu *vgpu, struct mock_hv *hv,
 		gd->params.ring_pages = 4;
 	if (!gd->params.batch)
 		gd->params.batch = 8;
+	if (!gd->params.passes)
+		gd->params.passes = 1;
 	gd->surf_w = gd->params.surf_w ? gd->params.surf_w : GUESTDRV_SURF_W;
 	gd->surf_h = gd->params.surf_h ? gd->params.surf_h : GUESTDRV_SURF_H;
 	gd->pt_gpa = hv->ram_size - PT_SIZE;
-	if (gd->params.ring_pages > 32 || gd->surf_w % 128 || gd->surf_h % 8 ||
+	if (gd->params.ring_pages > 32 || gd->params.passes > GUESTDRV_MAX_PASSES ||
+	    gd->surf_w % 128 || gd->surf_h % 8 ||
 	    gd->surf_w > GUESTDRV_SURF_MAX || gd->surf_h > GUESTDRV_SURF_MAX ||
 	    (gd->params.band &&
 	     gd->params.band * GUESTDRV_MAX_BANDS < gd->surf_h)) {
 		if (err && err_len && gd->params.ring_pages > 32)
 			snprintf(err, err_len, "ring of %u pages: at most 32",
 				 gd->params.ring_pages);
+		else if (err && err_len && gd->params.passes > GUESTDRV_MAX_PASSES)
+			snprintf(err, err_len, "%u passes per blit: at most %u",
+				 gd->params.passes, GUESTDRV_MAX_PASSES);
 		else if (err && err_len)
 			snprintf(err, err_len, "surfaces of %ux%u pixels in bands of %u rows: the width must be a multiple of 128, the height of 8, each at most %u, and at most %u bands",
 				 gd->surf_w, gd->surf_h, gd->params.band,
@@ -894,14 +900,17 @@ bool guestdrv_surface_busy(const struct guestdrv *gd, enum guestdrv_surface s)
 	       gd->surf[s].writers;
 }
 
-/* Queue blit @b: one command per band of rows, an arbitration point
- * between each two, then the flush, the breadcrumb and the interrupt. */
+/* Queue blit @b: one command per band of rows (@passes of each), an
+ * arbitration point between each two, then the flush, the breadcrumb and
+ * the interrupt. */
 static int submit_blit(struct guestdrv *gd, const struct work *b)
 {
 	struct engine *e = &gd->eng[GUESTDRV_BCS];
 	const struct surface *s = &gd->surf[b->src], *d = &gd->surf[b->dst];
 	uint32_t band = gd->params.band ? gd->params.band : b->h;
-	uint32_t batch[(BLT_DWORDS + 1) * GUESTDRV_MAX_BANDS + BATCH_TAIL];
+	uint32_t draws = (b->h + band - 1) / band * gd->params.passes;
+	uint32_t batch[(BLT_DWORDS + 1) * GUESTDRV_MAX_BANDS * GUESTDRV_MAX_PASSES +
+		       BATCH_TAIL];
 	unsigned int n = 0;
 	struct work *wk;
 
@@ -910,12 +919,13 @@ static int submit_blit(struct guestdrv *gd, const struct work *b)
 	wk = work_reserve(gd, e);
 	if (!wk)
 		return gd->failed ? -EIO : -EAGAIN;
-	for (uint32_t y = 0; y < b->h; y += band) {
+	for (uint32_t i = 0; i < draws; i++) {
+		uint32_t y = i / gd->params.passes * band;
 		uint32_t rows = b->h - y < band ? b->h - y : band;
 		uint32_t top = (b->dy + y) << 16 | b->dx;
 		uint32_t bottom = (b->dy + y + rows) << 16 | (b->dx + b->w);
 
-		if (y)
+		if (i)
 			batch[n++] = MI_ARB_CHECK;
 		if (b->kind == WORK_FILL) {
 			batch[n++] = XY_COLOR_BLT | (d->tiled ? BLT_DST_TILED : 0);

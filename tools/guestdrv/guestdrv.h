@@ -47,7 +47,8 @@ enum guestdrv_surface {
 #define GUESTDRV_SURF_W 256u
 #define GUESTDRV_SURF_H 64u
 #define GUESTDRV_SURF_MAX 4096u	/* pixels, either side */
-#define GUESTDRV_MAX_BANDS 64u	/* blit commands per blit, at most */
+#define GUESTDRV_MAX_BANDS 64u	/* bands per blit, at most */
+#define GUESTDRV_MAX_PASSES 8u	/* draws of each band, at most */
 
 /**
  * struct guestdrv_params - how to open; all may be zero.
@@ -71,6 +72,13 @@ enum guestdrv_surface {
  *	drivers split large copies and clears, so that the engine can be
  *	preempted inside it. 0 means one command per blit; otherwise at least
  *	@surf_h / GUESTDRV_MAX_BANDS.
+ * @passes: times each band is drawn, 1 .. GUESTDRV_MAX_PASSES (0 means 1),
+ *	an arbitration point between each two. Drawing a band again leaves
+ *	the same pixels (a copy's source is never its destination), so the
+ *	check is unchanged while the engine works @passes times as long: a
+ *	guest's CPU checks a surface about as fast as the sim copies it, and
+ *	a demo that wants the engine, not the guests, to be the bottleneck
+ *	needs the engine's share of the work larger.
  */
 struct guestdrv_params {
 	unsigned int ring_pages;
@@ -79,6 +87,7 @@ struct guestdrv_params {
 	unsigned int surf_h;
 	bool ahead;
 	unsigned int band;
+	unsigned int passes;
 };
 
 /* Latency histogram buckets: bucket i counts [2^i, 2^(i+1)) us. */

@@ -38,15 +38,18 @@
 #define SURF_W 1024	/* 4 MiB surfaces */
 #define SURF_H 1024
 /*
- * Blits are BLIT_MIN..BLIT_MAX pixels on a side, 1 to 4 MiB: the sim takes
- * tens of milliseconds over one, the guest a few to check it. The sim
- * cannot stop inside a blit command, so each blit is commands of BAND rows
- * (128 KiB at most) with an arbitration point between: the scheduler can
- * take the engine back inside a workload, as it must to share it finely.
+ * Blits are BLIT_MIN..BLIT_MAX pixels on a side, 1 to 4 MiB. The sim copies
+ * about as fast as a guest's CPU checks (a memcpy against a memcmp), so
+ * each band of rows is drawn PASSES times (the same pixels each time): the
+ * engine, not the guests, is then the bottleneck. The sim cannot stop
+ * inside a blit command, so each blit is commands of BAND rows (128 KiB at
+ * most) with an arbitration point between: the scheduler can take the
+ * engine back inside a workload, as it must to share it finely.
  */
 #define BLIT_MIN 512
 #define BLIT_MAX 1024
 #define BAND 32
+#define PASSES 8
 #define STALL_MS 3000	/* no completion for this long: the vGPU hung */
 #define WARMUP_MS 250	/* shares are measured from here to the end */
 
@@ -170,7 +173,7 @@ static void *vcpu(void *arg)
 {
 	struct vm *vm = arg;
 	struct guestdrv_params params = { .surf_w = SURF_W, .surf_h = SURF_H,
-					  .ahead = true, .band = BAND,
+					  .ahead = true, .band = BAND, .passes = PASSES,
 					  .batch = BATCH };
 	struct guestdrv *gd;
 	uint64_t seed = 0x9e3779b97f4a7c15ull * vm->id, last, done = 0;
@@ -547,10 +550,10 @@ int demo_run(const struct demo_run_opts *o)
 	}
 	printf("\nWorkloads: vGPUs on one Skylake GT2 (pgpu/sim, 1024 MiB aperture), each driven by\n"
 	       "a guest driver in its own thread for %u s: seqno streams on rcs; on bcs fills and\n"
-	       "copies of %ux%u to %ux%u pixels (1-4 MiB; linear and X-tiled, in bands of %u rows),\n"
-	       "every result checked by the guest. Each guest keeps %u seqnos and %u blits queued,\n"
+	       "copies of %ux%u to %ux%u pixels (1-4 MiB; linear and X-tiled, in bands of %u rows,\n"
+	       "each band drawn %u times), every result checked by the guest. Each guest keeps %u seqnos and %u blits queued,\n"
 	       "more than the GPU can run, so the scheduler has to share each engine by weight.\n",
-	       o->seconds, BLIT_MIN, BLIT_MIN, BLIT_MAX, BLIT_MAX, BAND, RCS_DEPTH,
+	       o->seconds, BLIT_MIN, BLIT_MIN, BLIT_MAX, BLIT_MAX, BAND, PASSES, RCS_DEPTH,
 	       BCS_DEPTH);
 	n = vms_create(ctx, o, vms);
 	for (unsigned int i = 0; i < n; i++)
