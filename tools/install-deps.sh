@@ -3,7 +3,7 @@
 # Installs what libgvt builds and tests with, from Debian's packages.
 set -eu
 pkgs="build-essential cmake pkg-config check libsubunit-dev libpci-dev
-      libxen-dev linux-libc-dev clang libclang-rt-dev
+      libxen-dev linux-libc-dev libdrm-dev clang libclang-rt-dev
       debootstrap cpio xz-utils zstd kmod"
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo "$0" "$@"
