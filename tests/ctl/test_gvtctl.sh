@@ -149,7 +149,7 @@ done
 sleep 1	# every queue full
 shares top-busy-rcs rcs vgpu3 11.1 -- top --once --interval 1
 shares top-busy-bcs bcs vgpu3 11.1 -- top --once --interval 1
-expect top-busy-latency 0 '^ +bcs +[0-9.]+% +[0-9.]+% +[0-9.]+% +[0-9.]+ +[1-9][0-9]* +[0-9.]+(us|ms|s) +0$' -- top --once --interval 0.5
+expect top-busy-latency 0 '^ +bcs +[0-9.]+% +[0-9.]+% +[0-9.]+% +[0-9.]+ +[1-9][0-9]* +[0-9.]+(us|ms|s) +0$' -- top --once --interval 1
 expect top-busy-json 0 '"name":"bcs","busy_pct":[0-9.]+,"share_pct":[1-9][0-9.]*,"weight_pct":44\.4,.*\],"engines":\[\{"name":"rcs","busy_pct":[1-9][0-9.]*\},\{"name":"bcs","busy_pct":[1-9][0-9.]*\}' -- --json top --once --interval 0.5
 expect busy-no-create 1 'does not create vGPUs on request' -- create GVTg_V5_8
 # A new weight applies at once: vgpu3 goes from 2 of 18 to 16 of 32.
