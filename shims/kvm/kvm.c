@@ -362,6 +362,8 @@ static int drain(struct gvt_kvm *k)
 		shim_log(k, GVT_LOG_ERR, "kvm: coalesced ring index %u out of range", last);
 		return -EIO;
 	}
+	if (k->ring_next == last)
+		return 0;	/* armed already, for the count as it is */
 	while (k->ring_next != last) {
 		struct kvm_coalesced_mmio *w = &k->ring->coalesced_mmio[k->ring_next];
 		uint8_t data[8];
@@ -407,7 +409,6 @@ static void zones_remove(struct gvt_kvm *k)
 static void zones_place(struct gvt_kvm *k)
 {
 	unsigned int to_submit;
-	int n;
 
 	if (!k->ring || !k->vgpu || k->rule == RING_RULE_NONE)
 		return;
@@ -416,10 +417,9 @@ static void zones_place(struct gvt_kvm *k)
 	zones_remove(k);
 	if (!k->mem_decode || !k->bar_base[SHIM_BAR_MMIO])
 		return;
-	n = gvt_vgpu_submit_ports(k->vgpu, k->port, MAX_PORTS, &to_submit);
-	if (n <= 0)
+	if (!k->nr_ports ||
+	    gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
 		return;
-	k->nr_ports = (unsigned int)n;
 	k->zone_base = k->bar_base[SHIM_BAR_MMIO];
 	for (unsigned int i = 0; i < k->nr_ports; i++) {
 		struct kvm_coalesced_mmio_zone z = { .addr = k->zone_base + k->port[i],
@@ -428,9 +428,11 @@ static void zones_place(struct gvt_kvm *k)
 		if (ioctl(k->vm_fd, KVM_REGISTER_COALESCED_MMIO, &z)) {
 			shim_log(k, GVT_LOG_WARNING, "kvm: cannot place a coalesced zone at 0x%llx: %s; ELSP writes will exit",
 				 (unsigned long long)z.addr, strerror(errno));
-			k->nr_ports = i;
-			k->zones = true;
-			zones_remove(k);
+			/* Take back the ones placed so far. */
+			for (unsigned int j = 0; j < i; j++) {
+				z.addr = k->zone_base + k->port[j];
+				ioctl(k->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &z);
+			}
 			return;
 		}
 	}
@@ -451,6 +453,14 @@ static void bars_decode(struct gvt_kvm *k)
 	if (gvt_vgpu_get_info(k->vgpu, &info) ||
 	    gvt_vgpu_cfg_read(k->vgpu, CFG_COMMAND, &cmd, 2))
 		return;
+	/* The submit ports: counted in the stats, and posted when a ring
+	 * was given. */
+	if (!k->nr_ports) {
+		unsigned int to_submit;
+		int n = gvt_vgpu_submit_ports(k->vgpu, k->port, MAX_PORTS, &to_submit);
+
+		k->nr_ports = n > 0 ? (unsigned int)n : 0;
+	}
 	k->mem_decode = cmd & CFG_COMMAND_MEM;
 	k->io_decode = cmd & CFG_COMMAND_IO;
 	for (int b = 0; b < SHIM_BARS; b++) {
@@ -554,8 +564,9 @@ static int vgpu_access(struct gvt_kvm *k, bool io, uint64_t addr, void *data,
 	}
 	if (ret < 0 && !is_write)
 		memset(data, 0xff, len);
-	/* This access may have latched or completed a submission. */
-	if (posting(k)) {
+	/* A write may have latched or completed a submission, or reset an
+	 * engine: the count changed. A read changes nothing. */
+	if (is_write && posting(k)) {
 		unsigned int to_submit = 1;
 
 		if (gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
