@@ -5,6 +5,7 @@
  * mailbox and display power. Everything else is plain register storage in
  * mmio.c.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "handlers.h"
@@ -227,6 +228,29 @@ void tlb_inv_mmio_write(struct gvt_vgpu *vgpu, uint32_t offset,
  * GPU thread lets go of it first), its ELSP latch and execlists start
  * over, and its status registers read as after power-on.
  */
+int gvt_vgpu_submit_ports(struct gvt_vgpu *vgpu, uint32_t *offsets,
+			  unsigned int max, unsigned int *writes_to_submit)
+{
+	const struct gvt_platform_desc *p;
+	unsigned int fewest = 4, n = 0;
+
+	if (!vgpu)
+		return -EINVAL;
+	if ((!offsets && max) || !writes_to_submit)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_submit_ports: NULL argument");
+	p = vgpu->ctx->platform;
+	for (unsigned int i = 0; i < p->num_engines; i++) {
+		unsigned int left = 4 - vgpu->engine[i].elsp_count;
+
+		if (left < fewest)
+			fewest = left;
+		if (n < max)
+			offsets[n++] = p->engines[i].mmio_base + RING_ELSP;
+	}
+	*writes_to_submit = fewest;
+	return (int)n;
+}
+
 void gvt_engines_reset(struct gvt_vgpu *vgpu, uint32_t engine_mask)
 {
 	const struct gvt_platform_desc *p = vgpu->ctx->platform;

@@ -452,6 +452,32 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_io_write(struct gvt_vgpu *vgpu,
 						const void *buf, uint32_t len);
 
 /**
+ * gvt_vgpu_submit_ports() - the registers whose writes a shim may post, and
+ * how many may wait.
+ * @vgpu: the vGPU.
+ * @offsets: receives the BAR0 offset of each engine's execlist submit port
+ *	(ELSP), at most @max of them.
+ * @max: room in @offsets.
+ * @writes_to_submit: receives the fewest further submit-port writes that
+ *	can complete a submission on some engine, 1 .. 4 (a submission is
+ *	four writes to one engine's port).
+ *
+ * A write to a submit port needs no reply, and before the fourth of a
+ * submission nothing the guest can observe changes. A transport that can
+ * let writes land in a buffer without a VM exit (KVM's coalesced MMIO,
+ * Xen's buffered ioreqs) may therefore let up to @writes_to_submit - 1
+ * writes wait, delivering them in order before the next access it
+ * handles; the write that submits still arrives at once. Ask again after
+ * every access: a reset or a partial submission changes the count.
+ *
+ * Return: how many ports were stored, or -EINVAL.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_submit_ports(struct gvt_vgpu *vgpu,
+						    uint32_t *offsets,
+						    unsigned int max,
+						    unsigned int *writes_to_submit);
+
+/**
  * gvt_vgpu_page_write() - the guest wrote a page libgvt write-protects.
  * @vgpu: the vGPU.
  * @gpa: guest-physical address of the write.

@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The KVM shim (include/gvt/gvt_kvm.h; docs/kvm.md).
+ *
+ * The device model owns the VM and its vCPUs and hands us the exits that
+ * land in the vGPU. We decode the BARs from the vGPU's own config space,
+ * forward accesses to libgvt, implement struct gvt_hv_ops over the device
+ * model's mapping of guest RAM, and signal interrupts straight into KVM.
+ *
+ * Posted ELSP writes. A submission is four writes to an engine's ELSP and
+ * only the fourth starts anything, so the first three need no exit. KVM's
+ * coalesced MMIO appends writes to a zone into a ring instead of exiting,
+ * but only while the ring has room, and userspace owns the ring's consumer
+ * index (first). We put a zone on every ELSP and, after each drain, set
+ * first so that the ring holds exactly as many writes as may wait
+ * (gvt_vgpu_submit_ports(): one fewer than the writes that can complete a
+ * submission): the write that submits finds the ring full and exits as a
+ * normal MMIO write. Its handler first applies the waiting writes, in
+ * order, then itself. One exit per submission.
+ *
+ * Kernels before Linux 6.11 (and its backports) computed the ring's room
+ * with an unsigned modulo that goes wrong where the ring wraps: a write
+ * into the last slot with first at 0 is taken, not refused. Which rule
+ * the running kernel follows is probed once, in a scratch VM, and the
+ * ring is armed to suit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gvt/gvt_kvm.h>
+
+#define PAGE_BYTES 4096u
+/* The ring's slots: the page less its two indices (uapi kvm.h says so in
+ * terms of the kernel's PAGE_SIZE, which userspace has no macro for). */
+#define RING_SLOTS ((PAGE_BYTES - sizeof(struct kvm_coalesced_mmio_ring)) / \
+		    sizeof(struct kvm_coalesced_mmio))
+#define MAX_PORTS 8
+
+/* PCI config space. */
+#define CFG_COMMAND 0x04
+#define CFG_COMMAND_IO 0x1u
+#define CFG_COMMAND_MEM 0x2u
+#define CFG_BAR0 0x10
+
+/* BARs the shim decodes: BAR0 registers+GGTT, BAR2 aperture, BAR4 I/O. */
+enum { SHIM_BAR_MMIO, SHIM_BAR_APERTURE, SHIM_BAR_IO, SHIM_BARS };
+static const unsigned int bar_index[SHIM_BARS] = { 0, 2, 4 };
+
+/* How the running kernel decides that the coalesced ring is full. */
+enum ring_rule {
+	RING_RULE_UNKNOWN,
+	RING_RULE_EXACT,	/* full when the next slot is first (6.11+) */
+	RING_RULE_WRAPPY,	/* the older unsigned modulo (see the top) */
+	RING_RULE_NONE,		/* coalesced MMIO unusable: every write exits */
+};
+
+struct gvt_kvm {
+	int vm_fd;
+	struct gvt_kvm_mem mem[GVT_KVM_MEM_MAX];
+	unsigned int nr_mem;
+	struct kvm_coalesced_mmio_ring *ring;	/* NULL: no posted writes */
+	int intx_gsi;
+	gvt_log_fn *log_fn;
+	void *log_opaque;
+
+	pthread_mutex_t lock;	/* everything below */
+	struct gvt_vgpu *vgpu;
+	uint64_t bar_base[SHIM_BARS];
+	uint64_t bar_size[SHIM_BARS];
+	bool mem_decode, io_decode;
+	/* Coalesced zones: one per submit port, at zone_base + port[i]. */
+	uint32_t port[MAX_PORTS];
+	unsigned int nr_ports;
+	bool zones;
+	uint64_t zone_base;
+	uint32_t ring_next;	/* the next slot to read: the kernel's last */
+	enum ring_rule rule;
+	struct gvt_kvm_stats st;
+	/* Signalled from libgvt's GPU thread too. */
+	atomic_uint_fast64_t msi, msi_errors, intx, intx_errors;
+};
+
+static void shim_log(struct gvt_kvm *k, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void shim_log(struct gvt_kvm *k, int level, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!k->log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	k->log_fn(k->log_opaque, level, msg);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- guest memory ---- */
+
+/* The host address of [@gpa, @gpa + @len) if one RAM range holds it all. */
+static uint8_t *host_of(struct gvt_kvm *k, uint64_t gpa, uint64_t len)
+{
+	for (unsigned int i = 0; i < k->nr_mem; i++) {
+		const struct gvt_kvm_mem *m = &k->mem[i];
+
+		if (gpa >= m->gpa && gpa - m->gpa < m->size &&
+		    len <= m->size - (gpa - m->gpa))
+			return (uint8_t *)m->host + (gpa - m->gpa);
+	}
+	return NULL;
+}
+
+/* Copy between guest RAM and @buf, page by page: a copy may span two
+ * adjacent ranges. */
+static int copy_gpa(struct gvt_kvm *k, uint64_t gpa, void *buf, size_t len,
+		    bool to_guest)
+{
+	uint8_t *b = buf;
+
+	while (len) {
+		size_t chunk = PAGE_BYTES - gpa % PAGE_BYTES;
+		uint8_t *host;
+
+		if (chunk > len)
+			chunk = len;
+		if (gpa + chunk < gpa)
+			return -EFAULT;
+		host = host_of(k, gpa, chunk);
+		if (!host)
+			return -EFAULT;
+		if (to_guest)
+			memcpy(host, b, chunk);
+		else
+			memcpy(b, host, chunk);
+		gpa += chunk;
+		b += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int kvm_read_gpa(void *hv, uint64_t gpa, void *buf, size_t len)
+{
+	return copy_gpa(hv, gpa, buf, len, false);
+}
+
+static int kvm_write_gpa(void *hv, uint64_t gpa, const void *buf, size_t len)
+{
+	return copy_gpa(hv, gpa, (void *)buf, len, true);
+}
+
+/* The sim GPU reaches guest RAM through the device model's mapping, which
+ * lives as long as the VM: nothing to pin. */
+static int kvm_dma_map(void *hv, uint64_t gfn, uint64_t size,
+		       uint64_t *bus_addr)
+{
+	uint8_t *host;
+
+	if (gfn > UINT64_MAX / PAGE_BYTES)
+		return -EFAULT;
+	host = host_of(hv, gfn * PAGE_BYTES, size);
+	if (!host)
+		return -EFAULT;
+	*bus_addr = (uint64_t)(uintptr_t)host;
+	return 0;
+}
+
+static int kvm_dma_unmap(void *hv, uint64_t bus_addr, uint64_t size)
+{
+	(void)hv;
+	(void)bus_addr;
+	(void)size;
+	return 0;
+}
+
+/* ---- interrupts ---- */
+
+static int kvm_inject_msi(void *hv, uint64_t addr, uint32_t data)
+{
+	struct gvt_kvm *k = hv;
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)addr,
+		.address_hi = (uint32_t)(addr >> 32),
+		.data = data,
+	};
+
+	atomic_fetch_add(&k->msi, 1);
+	/* > 0 delivered, 0 blocked by the guest (as a masked MSI is). */
+	if (ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi) < 0) {
+		int err = errno;
+
+		atomic_fetch_add(&k->msi_errors, 1);
+		return -err;
+	}
+	return 0;
+}
+
+static int kvm_set_intx(void *hv, bool asserted)
+{
+	struct gvt_kvm *k = hv;
+	struct kvm_irq_level line = { .irq = (uint32_t)k->intx_gsi,
+				      .level = asserted };
+
+	atomic_fetch_add(&k->intx, 1);
+	if (k->intx_gsi < 0 || ioctl(k->vm_fd, KVM_IRQ_LINE, &line) < 0) {
+		int err = k->intx_gsi < 0 ? ENODEV : errno;
+
+		atomic_fetch_add(&k->intx_errors, 1);
+		return -err;
+	}
+	return 0;
+}
+
+const struct gvt_hv_ops gvt_kvm_hv_ops = {
+	.version = GVT_HV_OPS_VERSION,
+	.read_gpa = kvm_read_gpa,
+	.write_gpa = kvm_write_gpa,
+	.dma_map = kvm_dma_map,
+	.dma_unmap = kvm_dma_unmap,
+	.inject_msi = kvm_inject_msi,
+	.set_intx = kvm_set_intx,
+};
+
+/* ---- the coalesced ring ---- */
+
+/*
+ * Which rule the kernel uses to refuse a coalesced write: a scratch VM
+ * whose one vCPU (real mode) writes once into a zone with the ring's last
+ * slot free and first at 0. The exact rule refuses (an MMIO exit); the
+ * wrapping one takes the write (the vCPU goes on to hlt).
+ */
+static enum ring_rule probe_ring_rule(struct gvt_kvm *k)
+{
+	static const uint8_t code[] = {
+		0xa2, 0x00, 0x10,	/* mov [0x1000], al */
+		0xf4,			/* hlt */
+	};
+	struct kvm_coalesced_mmio_zone zone = { .addr = 0x1000, .size = 4 };
+	enum ring_rule rule = RING_RULE_NONE;
+	int kvm = -1, vm = -1, vcpu = -1, run_size;
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_userspace_memory_region slot;
+	struct kvm_run *run = MAP_FAILED;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = 0, .rflags = 2 };
+	uint8_t *ram;
+
+	ram = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED)
+		return RING_RULE_NONE;
+	memcpy(ram, code, sizeof(code));
+	slot = (struct kvm_userspace_memory_region){
+		.memory_size = PAGE_BYTES, .userspace_addr = (uintptr_t)ram };
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		goto out;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm < 0 || run_size < (int)(KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * (int)PAGE_BYTES ||
+	    ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) ||
+	    ioctl(vm, KVM_REGISTER_COALESCED_MMIO, &zone))
+		goto out;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		goto out;
+	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu, 0);
+	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		goto out;
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
+		goto out;
+	ring = (void *)((uint8_t *)run + KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE_BYTES);
+	/* No vCPU runs yet: the indices are ours to place. */
+	ring->first = 0;
+	ring->last = RING_SLOTS - 1;
+	if (ioctl(vcpu, KVM_RUN, 0))
+		goto out;
+	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
+	    run->mmio.phys_addr == 0x1000)
+		rule = RING_RULE_EXACT;
+	else if (run->exit_reason == KVM_EXIT_HLT && ring->last == 0)
+		rule = RING_RULE_WRAPPY;
+out:
+	if (rule == RING_RULE_NONE)
+		shim_log(k, GVT_LOG_WARNING,
+			 "kvm: coalesced MMIO did not behave as expected in a scratch VM (%s): every ELSP write will exit",
+			 errno ? strerror(errno) : "an unexpected exit");
+	if (run != MAP_FAILED)
+		munmap(run, (size_t)run_size);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (kvm >= 0)
+		close(kvm);
+	munmap(ram, PAGE_BYTES);
+	return rule;
+}
+
+/*
+ * Let the ring take @budget more writes and refuse the one after, which
+ * would land in slot @ring_next + @budget. The exact rule refuses a write
+ * into the slot before first; the wrapping rule refuses slot p when first
+ * is p + 1 as an integer, so for the last slot first must be RING_SLOTS,
+ * not 0.
+ */
+static void ring_arm(struct gvt_kvm *k, unsigned int budget)
+{
+	uint32_t refuse = (uint32_t)((k->ring_next + budget) % RING_SLOTS);
+	uint32_t first = refuse + 1;
+
+	if (first == RING_SLOTS && k->rule == RING_RULE_EXACT)
+		first = 0;
+	__atomic_store_n(&k->ring->first, first, __ATOMIC_RELEASE);
+}
+
+static bool posting(const struct gvt_kvm *k)
+{
+	return k->ring && k->zones && k->rule != RING_RULE_NONE;
+}
+
+static int bar_access(struct gvt_kvm *k, int bar, uint64_t off, void *data,
+		      uint32_t len, bool is_write);
+
+/* Apply the writes waiting in the ring, in order, and arm it again. */
+static int drain(struct gvt_kvm *k)
+{
+	unsigned int to_submit = 4;
+	uint32_t last;
+	int n = 0, ret;
+
+	if (!posting(k))
+		return 0;
+	last = __atomic_load_n(&k->ring->last, __ATOMIC_ACQUIRE);
+	if (last >= RING_SLOTS) {
+		shim_log(k, GVT_LOG_ERR, "kvm: coalesced ring index %u out of range", last);
+		return -EIO;
+	}
+	while (k->ring_next != last) {
+		struct kvm_coalesced_mmio *w = &k->ring->coalesced_mmio[k->ring_next];
+		uint8_t data[8];
+		uint32_t len = w->len;
+
+		memcpy(data, w->data, sizeof(data));
+		k->ring_next = (uint32_t)((k->ring_next + 1) % RING_SLOTS);
+		n++;
+		k->st.coalesced++;
+		k->st.elsp_writes++;
+		/* A zone sits at zone_base + port: always BAR0. */
+		if (len > sizeof(data) || w->phys_addr < k->zone_base)
+			continue;
+		ret = bar_access(k, SHIM_BAR_MMIO, w->phys_addr - k->zone_base,
+				 data, len, true);
+		if (ret < 0)
+			shim_log(k, GVT_LOG_WARNING, "kvm: posted write at 0x%llx: %s",
+				 (unsigned long long)w->phys_addr, strerror(-ret));
+	}
+	if (gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
+		to_submit = 1;
+	ring_arm(k, to_submit - 1);
+	return n;
+}
+
+static void zones_remove(struct gvt_kvm *k)
+{
+	if (!k->zones)
+		return;
+	drain(k);
+	for (unsigned int i = 0; i < k->nr_ports; i++) {
+		struct kvm_coalesced_mmio_zone z = { .addr = k->zone_base + k->port[i],
+						     .size = 4 };
+
+		if (ioctl(k->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &z))
+			shim_log(k, GVT_LOG_WARNING, "kvm: cannot remove the coalesced zone at 0x%llx: %s",
+				 (unsigned long long)z.addr, strerror(errno));
+	}
+	k->zones = false;
+}
+
+/* Zones on every submit port where BAR0 decodes now. */
+static void zones_place(struct gvt_kvm *k)
+{
+	unsigned int to_submit;
+	int n;
+
+	if (!k->ring || !k->vgpu || k->rule == RING_RULE_NONE)
+		return;
+	if (k->zones && k->mem_decode && k->zone_base == k->bar_base[SHIM_BAR_MMIO])
+		return;
+	zones_remove(k);
+	if (!k->mem_decode || !k->bar_base[SHIM_BAR_MMIO])
+		return;
+	n = gvt_vgpu_submit_ports(k->vgpu, k->port, MAX_PORTS, &to_submit);
+	if (n <= 0)
+		return;
+	k->nr_ports = (unsigned int)n;
+	k->zone_base = k->bar_base[SHIM_BAR_MMIO];
+	for (unsigned int i = 0; i < k->nr_ports; i++) {
+		struct kvm_coalesced_mmio_zone z = { .addr = k->zone_base + k->port[i],
+						     .size = 4 };
+
+		if (ioctl(k->vm_fd, KVM_REGISTER_COALESCED_MMIO, &z)) {
+			shim_log(k, GVT_LOG_WARNING, "kvm: cannot place a coalesced zone at 0x%llx: %s; ELSP writes will exit",
+				 (unsigned long long)z.addr, strerror(errno));
+			k->nr_ports = i;
+			k->zones = true;
+			zones_remove(k);
+			return;
+		}
+	}
+	/* Nothing is in the ring: every writer of it exits to us first. */
+	k->ring_next = __atomic_load_n(&k->ring->last, __ATOMIC_ACQUIRE) % RING_SLOTS;
+	k->zones = true;
+	ring_arm(k, to_submit - 1);
+}
+
+/* ---- BARs and accesses ---- */
+
+/* Re-read the BARs and the command register from config space. */
+static void bars_decode(struct gvt_kvm *k)
+{
+	struct gvt_vgpu_info info;
+	uint16_t cmd = 0;
+
+	if (gvt_vgpu_get_info(k->vgpu, &info) ||
+	    gvt_vgpu_cfg_read(k->vgpu, CFG_COMMAND, &cmd, 2))
+		return;
+	k->mem_decode = cmd & CFG_COMMAND_MEM;
+	k->io_decode = cmd & CFG_COMMAND_IO;
+	for (int b = 0; b < SHIM_BARS; b++) {
+		unsigned int i = bar_index[b];
+		uint32_t lo = 0, hi = 0;
+
+		k->bar_size[b] = info.bar[i].size;
+		if (gvt_vgpu_cfg_read(k->vgpu, CFG_BAR0 + 4 * i, &lo, 4))
+			continue;
+		if (info.bar[i].flags & GVT_BAR_MEM64 &&
+		    gvt_vgpu_cfg_read(k->vgpu, CFG_BAR0 + 4 * (i + 1), &hi, 4))
+			continue;
+		k->bar_base[b] = (info.bar[i].flags & GVT_BAR_IO) ? (lo & ~3u) :
+				 ((uint64_t)hi << 32 | (lo & ~0xfu));
+	}
+	zones_place(k);
+}
+
+static int bar_access(struct gvt_kvm *k, int bar, uint64_t off, void *data,
+		      uint32_t len, bool is_write)
+{
+	uint64_t t0 = now_ns();
+	int ret;
+
+	switch (bar) {
+	case SHIM_BAR_MMIO:
+		ret = is_write ? gvt_vgpu_mmio_write(k->vgpu, off, data, len) :
+				 gvt_vgpu_mmio_read(k->vgpu, off, data, len);
+		break;
+	case SHIM_BAR_APERTURE:
+		ret = is_write ? gvt_vgpu_aperture_write(k->vgpu, off, data, len) :
+				 gvt_vgpu_aperture_read(k->vgpu, off, data, len);
+		break;
+	default:
+		ret = is_write ? gvt_vgpu_io_write(k->vgpu, (uint32_t)off, data, len) :
+				 gvt_vgpu_io_read(k->vgpu, (uint32_t)off, data, len);
+		break;
+	}
+	k->st.libgvt_ns += now_ns() - t0;
+	return ret;
+}
+
+/* Which of our BARs holds [@addr, @addr + @len), or -1. */
+static int bar_of(const struct gvt_kvm *k, bool io, uint64_t addr,
+		  uint32_t len, uint64_t *off)
+{
+	int first = io ? SHIM_BAR_IO : SHIM_BAR_MMIO;
+	int end = io ? SHIM_BAR_IO + 1 : SHIM_BAR_IO;
+
+	if (io ? !k->io_decode : !k->mem_decode)
+		return -1;
+	for (int b = first; b < end; b++) {
+		uint64_t base = k->bar_base[b], size = k->bar_size[b];
+
+		if (size && base && addr >= base && addr - base < size &&
+		    len <= size - (addr - base)) {
+			*off = addr - base;
+			return b;
+		}
+	}
+	return -1;
+}
+
+static bool is_submit_port(const struct gvt_kvm *k, uint64_t off)
+{
+	for (unsigned int i = 0; i < k->nr_ports; i++)
+		if (off == k->port[i])
+			return true;
+	return false;
+}
+
+static int vgpu_access(struct gvt_kvm *k, bool io, uint64_t addr, void *data,
+		       uint32_t len, bool is_write)
+{
+	uint64_t off = 0;
+	int bar, ret;
+
+	if (!k || !data)
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	if (!k->vgpu) {
+		pthread_mutex_unlock(&k->lock);
+		return 0;
+	}
+	bar = bar_of(k, io, addr, len, &off);
+	if (bar < 0) {
+		pthread_mutex_unlock(&k->lock);
+		return 0;
+	}
+	/* The guest wrote these before this access. */
+	drain(k);
+	k->st.exits++;
+	if (!io)
+		k->st.mmio_exits++;
+	if (bar == SHIM_BAR_MMIO && is_write && is_submit_port(k, off))
+		k->st.elsp_writes++;
+	if (len != 1 && len != 2 && len != 4 && len != 8) {
+		ret = -EINVAL;
+	} else {
+		ret = bar_access(k, bar, off, data, len, is_write);
+	}
+	if (ret < 0 && !is_write)
+		memset(data, 0xff, len);
+	/* This access may have latched or completed a submission. */
+	if (posting(k)) {
+		unsigned int to_submit = 1;
+
+		if (gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
+			to_submit = 1;
+		ring_arm(k, to_submit - 1);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return ret < 0 ? ret : 1;
+}
+
+int gvt_kvm_mmio(struct gvt_kvm *kvm, uint64_t gpa, void *data, uint32_t len,
+		 bool is_write)
+{
+	return vgpu_access(kvm, false, gpa, data, len, is_write);
+}
+
+int gvt_kvm_pio(struct gvt_kvm *kvm, uint16_t port, void *data, uint32_t len,
+		bool is_write)
+{
+	if (len == 8)
+		return -EINVAL;
+	return vgpu_access(kvm, true, port, data, len, is_write);
+}
+
+int gvt_kvm_cfg(struct gvt_kvm *kvm, uint32_t offset, void *data, uint32_t len,
+		bool is_write)
+{
+	uint64_t t0;
+	int ret;
+
+	if (!kvm || !data)
+		return -EINVAL;
+	pthread_mutex_lock(&kvm->lock);
+	if (!kvm->vgpu) {
+		pthread_mutex_unlock(&kvm->lock);
+		return -ENODEV;
+	}
+	drain(kvm);
+	kvm->st.exits++;
+	t0 = now_ns();
+	ret = is_write ? gvt_vgpu_cfg_write(kvm->vgpu, offset, data, len) :
+			 gvt_vgpu_cfg_read(kvm->vgpu, offset, data, len);
+	kvm->st.libgvt_ns += now_ns() - t0;
+	if (!ret && is_write)
+		bars_decode(kvm);
+	pthread_mutex_unlock(&kvm->lock);
+	return ret;
+}
+
+int gvt_kvm_flush(struct gvt_kvm *kvm)
+{
+	int n;
+
+	if (!kvm)
+		return -EINVAL;
+	pthread_mutex_lock(&kvm->lock);
+	n = kvm->vgpu ? drain(kvm) : 0;
+	pthread_mutex_unlock(&kvm->lock);
+	return n;
+}
+
+/* ---- lifecycle ---- */
+
+int gvt_kvm_create(const struct gvt_kvm_params *params, struct gvt_kvm **out)
+{
+	struct gvt_kvm *k;
+
+	if (!params || !out || params->vm_fd < 0 || !params->mem ||
+	    !params->nr_mem || params->nr_mem > GVT_KVM_MEM_MAX)
+		return -EINVAL;
+	for (unsigned int i = 0; i < params->nr_mem; i++) {
+		const struct gvt_kvm_mem *m = &params->mem[i];
+
+		if (!m->host || !m->size || m->gpa % PAGE_BYTES || m->size % PAGE_BYTES ||
+		    m->gpa + m->size < m->gpa)
+			return -EINVAL;
+		for (unsigned int j = 0; j < i; j++) {
+			const struct gvt_kvm_mem *o = &params->mem[j];
+
+			if (m->gpa < o->gpa + o->size && o->gpa < m->gpa + m->size)
+				return -EINVAL;
+		}
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->vm_fd = params->vm_fd;
+	memcpy(k->mem, params->mem, params->nr_mem * sizeof(*k->mem));
+	k->nr_mem = params->nr_mem;
+	k->ring = params->coalesced_ring;
+	k->intx_gsi = params->intx_gsi;
+	k->log_fn = params->log_fn;
+	k->log_opaque = params->log_opaque;
+	pthread_mutex_init(&k->lock, NULL);
+	if (k->ring) {
+		static enum ring_rule probed = RING_RULE_UNKNOWN;
+		static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+
+		/* The kernel's rule cannot change while we run: probe once. */
+		pthread_mutex_lock(&probe_lock);
+		if (probed == RING_RULE_UNKNOWN)
+			probed = probe_ring_rule(k);
+		k->rule = probed;
+		pthread_mutex_unlock(&probe_lock);
+		shim_log(k, GVT_LOG_INFO, "kvm: coalesced MMIO ring of %zu slots, %s",
+			 (size_t)RING_SLOTS,
+			 k->rule == RING_RULE_EXACT ? "full when the next slot is first" :
+			 k->rule == RING_RULE_WRAPPY ? "full by the pre-6.11 modulo" :
+			 "unusable: every ELSP write exits");
+	}
+	*out = k;
+	return 0;
+}
+
+int gvt_kvm_attach(struct gvt_kvm *kvm, struct gvt_vgpu *vgpu)
+{
+	if (!kvm || !vgpu)
+		return -EINVAL;
+	pthread_mutex_lock(&kvm->lock);
+	if (kvm->vgpu) {
+		pthread_mutex_unlock(&kvm->lock);
+		return -EBUSY;
+	}
+	kvm->vgpu = vgpu;
+	bars_decode(kvm);
+	pthread_mutex_unlock(&kvm->lock);
+	return 0;
+}
+
+void gvt_kvm_destroy(struct gvt_kvm *kvm)
+{
+	if (!kvm)
+		return;
+	pthread_mutex_lock(&kvm->lock);
+	if (kvm->zones) {
+		/* Its vGPU is gone: drop what waits instead of applying it. */
+		kvm->ring_next = __atomic_load_n(&kvm->ring->last, __ATOMIC_ACQUIRE) % RING_SLOTS;
+		for (unsigned int i = 0; i < kvm->nr_ports; i++) {
+			struct kvm_coalesced_mmio_zone z = {
+				.addr = kvm->zone_base + kvm->port[i], .size = 4 };
+
+			ioctl(kvm->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &z);
+		}
+		/* Leave the ring as a drained one looks. */
+		__atomic_store_n(&kvm->ring->first, kvm->ring_next, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	pthread_mutex_destroy(&kvm->lock);
+	free(kvm);
+}
+
+void gvt_kvm_get_stats(struct gvt_kvm *kvm, struct gvt_kvm_stats *out)
+{
+	if (!kvm || !out)
+		return;
+	pthread_mutex_lock(&kvm->lock);
+	*out = kvm->st;
+	pthread_mutex_unlock(&kvm->lock);
+	out->msi = atomic_load(&kvm->msi);
+	out->msi_errors = atomic_load(&kvm->msi_errors);
+	out->intx = atomic_load(&kvm->intx);
+	out->intx_errors = atomic_load(&kvm->intx_errors);
+}
