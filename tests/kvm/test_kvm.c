@@ -95,35 +95,39 @@ static int fail(struct run *r, const char *fmt, const char *what)
 	return 1;
 }
 
-/* The counters over the ELSP loop, against what the guest did. */
+/* The counters over the ELSP loop, against what the guest did; every
+ * mismatch is reported, not only the first. */
 static int check_stats(struct run *r)
 {
 	uint64_t exits = r->at_end.exits - r->at_begin.exits;
 	uint64_t elsp = r->at_end.elsp_writes - r->at_begin.elsp_writes;
 	uint64_t coalesced = r->at_end.coalesced - r->at_begin.coalesced;
 	char msg[256];
+	int status = 0;
 
-	if (elsp != 4ull * SUBMITS) {
-		snprintf(msg, sizeof(msg), "shim counted %llu ELSP writes over %u submissions, expected %u",
-			 (unsigned long long)elsp, SUBMITS, 4 * SUBMITS);
-		return fail(r, "%s", msg);
-	}
 	if (r->kv.coalesced && exits > SUBMITS) {
 		snprintf(msg, sizeof(msg), "%.2f exits per ELSP submission with the coalesced ring (%llu exits, %llu coalesced, %u submissions), expected at most 1",
 			 (double)exits / SUBMITS, (unsigned long long)exits,
 			 (unsigned long long)coalesced, SUBMITS);
-		return fail(r, "%s", msg);
+		status = fail(r, "%s", msg);
 	}
 	if (!r->kv.coalesced && (exits != 4ull * SUBMITS || coalesced)) {
 		snprintf(msg, sizeof(msg), "without the coalesced ring: %llu exits and %llu coalesced writes over %u submissions, expected %u and 0",
 			 (unsigned long long)exits, (unsigned long long)coalesced,
 			 SUBMITS, 4 * SUBMITS);
-		return fail(r, "%s", msg);
+		status = fail(r, "%s", msg);
 	}
-	printf("kvm.driver: %s: %u submissions, %.2f exits each, %llu ELSP writes coalesced\n",
-	       r->name, SUBMITS, (double)exits / SUBMITS,
-	       (unsigned long long)coalesced);
-	return 0;
+	/* gvt_kvm.h: ELSP writes are counted with or without an exit. */
+	if (elsp != 4ull * SUBMITS) {
+		snprintf(msg, sizeof(msg), "gvt_kvm_stats.elsp_writes grew by %llu over %u submissions, expected %u (every ELSP write, exit or not)",
+			 (unsigned long long)elsp, SUBMITS, 4 * SUBMITS);
+		status = fail(r, "%s", msg);
+	}
+	if (!status)
+		printf("kvm.driver: %s: %u submissions, %.2f exits each, %llu ELSP writes coalesced\n",
+		       r->name, SUBMITS, (double)exits / SUBMITS,
+		       (unsigned long long)coalesced);
+	return status;
 }
 
 /* Return 0 passed, 1 failed, SKIP. */
