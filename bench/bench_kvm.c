@@ -6,7 +6,9 @@
  * register in BAR0. In one the VMM completes each MMIO exit and nothing
  * more (a read returns 0); in the other it hands the exit to the shim,
  * which hands it to libgvt. The rounds alternate between the two VMs, so
- * a noisy host weighs on both alike; each figure is the median round.
+ * a noisy host weighs on both alike; each time is the median round, each
+ * ratio the median of the rounds' ratios (the two VMs' loops of a round
+ * run back to back, so a slow spell of the host mostly cancels out).
  *
  * Then, in the shim's VM only, the guest submits workloads with nothing
  * between them but its ring, its context image, four ELSP writes and its
@@ -24,7 +26,7 @@
 #include "vmm.h"
 
 #define RAM_SIZE	(16ull << 20)
-#define ROUNDS		8
+#define ROUNDS		24
 #define TIMEOUT_MS	120000
 
 enum { EMPTY, SHIM, SIDES };
@@ -186,9 +188,22 @@ static int side_open(struct side *s, uint32_t todo, uint32_t ops,
 	return 0;
 }
 
+/* The median over the rounds of @a[r] / @b[r]. */
+static double median_ratio(const double *a, const double *b)
+{
+	double r[ROUNDS];
+
+	for (unsigned int i = 0; i < ROUNDS; i++)
+		r[i] = a[i] / b[i];
+	return median(r, ROUNDS);
+}
+
 static void report(struct side *sd, uint32_t submits)
 {
 	struct side *e = &sd[EMPTY], *s = &sd[SHIM];
+	/* Before the medians below sort the arrays in place. */
+	double rr = median_ratio(s->read_ns, e->read_ns);
+	double wr = median_ratio(s->write_ns, e->write_ns);
 	double er = median(e->read_ns, ROUNDS), ew = median(e->write_ns, ROUNDS);
 	double sr = median(s->read_ns, ROUNDS), sw = median(s->write_ns, ROUNDS);
 	uint64_t exits = s->sub_end.exits - s->sub_begin.exits;
@@ -204,10 +219,10 @@ static void report(struct side *sd, uint32_t submits)
 		     "guest register read through gvt_kvm_mmio() and libgvt");
 	bench_report("kvm", "shim_write_ns", sw, "ns", "empty_exit_write_ns", ew,
 		     "guest register write through gvt_kvm_mmio() and libgvt");
-	bench_report("kvm", "read_ratio_shim_over_empty", sr / er, "ratio",
-		     "target", 1.02, "target <= 1.02");
-	bench_report("kvm", "write_ratio_shim_over_empty", sw / ew, "ratio",
-		     "target", 1.02, "target <= 1.02");
+	bench_report("kvm", "read_ratio_shim_over_empty", rr, "ratio",
+		     "target", 1.02, "target <= 1.02; median of the rounds' ratios");
+	bench_report("kvm", "write_ratio_shim_over_empty", wr, "ratio",
+		     "target", 1.02, "target <= 1.02; median of the rounds' ratios");
 	snprintf(note, sizeof(note), "%s; %llu ELSP writes coalesced, %.1f us per submission",
 		 s->kv.coalesced ? "coalesced ring given" : "KVM has no coalesced ring",
 		 (unsigned long long)coalesced,

@@ -222,6 +222,11 @@ static int vm_open(struct vmm *vmm, char *why, size_t why_len)
 		return -ENODEV;
 	}
 	ret = ioctl(vmm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ret < 0) {
+		say(why, why_len, "/dev/kvm is not KVM: KVM_GET_API_VERSION: %s",
+		    strerror(errno));
+		return -ENODEV;
+	}
 	if (ret != KVM_API_VERSION) {
 		say(why, why_len, "/dev/kvm speaks API %d, not %d", ret,
 		    KVM_API_VERSION);
