@@ -28,6 +28,10 @@ static const struct {
 	{ "e2e", bench_e2e,
 	  "submission-to-completion latency of one small workload through the whole in-process path (ELSP, shadow, schedule, sim GPU, CSB, MSI), p50 and p99, polling and MSI-waiting, beside two-thread ping-pongs" },
 #endif
+#ifdef GVT_BENCH_KVM
+	{ "kvm", bench_kvm,
+	  "ns per guest register read and write on /dev/kvm through the KVM shim and libgvt, beside an empty exit handler (ratio target <= 1.02); exits per ELSP submission with the coalesced ring (target <= 1)" },
+#endif
 #ifdef GVT_BENCH_VFIO_USER
 	{ "vfio-user", bench_vfio_user,
 	  "us per guest register read through the vfio-user server, against a bare socketpair round trip" },
