@@ -421,6 +421,12 @@ static void zones_place(struct gvt_kvm *k)
 	    gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
 		return;
 	k->zone_base = k->bar_base[SHIM_BAR_MMIO];
+	/* No zone of ours exists, so nothing of ours is in the ring: start
+	 * reading where the kernel will write next, and take no write until
+	 * every zone is in place (a vCPU that writes one meanwhile exits,
+	 * and waits for our lock). */
+	k->ring_next = __atomic_load_n(&k->ring->last, __ATOMIC_ACQUIRE) % RING_SLOTS;
+	ring_arm(k, 0);
 	for (unsigned int i = 0; i < k->nr_ports; i++) {
 		struct kvm_coalesced_mmio_zone z = { .addr = k->zone_base + k->port[i],
 						     .size = 4 };
@@ -436,8 +442,6 @@ static void zones_place(struct gvt_kvm *k)
 			return;
 		}
 	}
-	/* Nothing is in the ring: every writer of it exits to us first. */
-	k->ring_next = __atomic_load_n(&k->ring->last, __ATOMIC_ACQUIRE) % RING_SLOTS;
 	k->zones = true;
 	ring_arm(k, to_submit - 1);
 }
