@@ -340,6 +340,17 @@ static void ring_arm(struct gvt_kvm *k, unsigned int budget)
 	__atomic_store_n(&k->ring->first, first, __ATOMIC_RELEASE);
 }
 
+/* Arm the ring for what may wait now: one write fewer than can complete a
+ * submission (none if libgvt cannot say). */
+static void ring_rearm(struct gvt_kvm *k)
+{
+	unsigned int to_submit;
+
+	if (gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
+		to_submit = 1;
+	ring_arm(k, to_submit - 1);
+}
+
 static bool posting(const struct gvt_kvm *k)
 {
 	return k->ring && k->zones && k->rule != RING_RULE_NONE;
@@ -351,7 +362,6 @@ static int bar_access(struct gvt_kvm *k, int bar, uint64_t off, void *data,
 /* Apply the writes waiting in the ring, in order, and arm it again. */
 static int drain(struct gvt_kvm *k)
 {
-	unsigned int to_submit = 4;
 	uint32_t last;
 	int n = 0, ret;
 
@@ -383,9 +393,7 @@ static int drain(struct gvt_kvm *k)
 			shim_log(k, GVT_LOG_WARNING, "kvm: posted write at 0x%llx: %s",
 				 (unsigned long long)w->phys_addr, strerror(-ret));
 	}
-	if (gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
-		to_submit = 1;
-	ring_arm(k, to_submit - 1);
+	ring_rearm(k);
 	return n;
 }
 
@@ -408,8 +416,6 @@ static void zones_remove(struct gvt_kvm *k)
 /* Zones on every submit port where BAR0 decodes now. */
 static void zones_place(struct gvt_kvm *k)
 {
-	unsigned int to_submit;
-
 	if (!k->ring || !k->vgpu || k->rule == RING_RULE_NONE)
 		return;
 	if (k->zones && k->mem_decode && k->zone_base == k->bar_base[SHIM_BAR_MMIO])
@@ -417,8 +423,7 @@ static void zones_place(struct gvt_kvm *k)
 	zones_remove(k);
 	if (!k->mem_decode || !k->bar_base[SHIM_BAR_MMIO])
 		return;
-	if (!k->nr_ports ||
-	    gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
+	if (!k->nr_ports)
 		return;
 	k->zone_base = k->bar_base[SHIM_BAR_MMIO];
 	/* No zone of ours exists, so nothing of ours is in the ring: start
@@ -443,7 +448,7 @@ static void zones_place(struct gvt_kvm *k)
 		}
 	}
 	k->zones = true;
-	ring_arm(k, to_submit - 1);
+	ring_rearm(k);
 }
 
 /* ---- BARs and accesses ---- */
@@ -570,13 +575,8 @@ static int vgpu_access(struct gvt_kvm *k, bool io, uint64_t addr, void *data,
 		memset(data, 0xff, len);
 	/* A write may have latched or completed a submission, or reset an
 	 * engine: the count changed. A read changes nothing. */
-	if (is_write && posting(k)) {
-		unsigned int to_submit = 1;
-
-		if (gvt_vgpu_submit_ports(k->vgpu, NULL, 0, &to_submit) < 0)
-			to_submit = 1;
-		ring_arm(k, to_submit - 1);
-	}
+	if (is_write && posting(k))
+		ring_rearm(k);
 	pthread_mutex_unlock(&k->lock);
 	return ret < 0 ? ret : 1;
 }

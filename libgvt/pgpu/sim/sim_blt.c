@@ -54,11 +54,17 @@ static uint64_t surface_offset(const struct blt_surface *s, uint32_t xb,
 	}
 }
 
-/* The host byte of one surface byte; NULL in *@p for the scratch page. */
-static int surface_byte(struct sim_engine *e, struct blt_surface *s,
-			uint32_t xb, uint32_t y, uint8_t **p)
+/* The GPU address of byte (@xb, @y) of @s. */
+static uint64_t surface_addr(const struct blt_surface *s, uint32_t xb, uint32_t y)
 {
-	uint64_t addr = (s->base + surface_offset(s, xb, y)) & ((1ull << 48) - 1);
+	return (s->base + surface_offset(s, xb, y)) & ((1ull << 48) - 1);
+}
+
+/* The host byte behind GPU address @addr of @s; NULL in *@p for the
+ * scratch page. */
+static int host_at(struct sim_engine *e, struct blt_surface *s, uint64_t addr,
+		   uint8_t **p)
+{
 	uint64_t page = addr & ~(uint64_t)(GVT_GTT_PAGE_SIZE - 1);
 
 	if (!s->cached || s->page != page) {
@@ -73,6 +79,12 @@ static int surface_byte(struct sim_engine *e, struct blt_surface *s,
 	}
 	*p = s->host ? s->host + addr % GVT_GTT_PAGE_SIZE : NULL;
 	return 0;
+}
+
+static int surface_byte(struct sim_engine *e, struct blt_surface *s,
+			uint32_t xb, uint32_t y, uint8_t **p)
+{
+	return host_at(e, s, surface_addr(s, xb, y), p);
 }
 
 /* Pixel @x, row @y of @s, @cpp bytes, little-endian: the slow way, for a
@@ -113,14 +125,14 @@ static int pixel_write(struct sim_engine *e, struct blt_surface *s, uint32_t x,
 static int surface_span(struct sim_engine *e, struct blt_surface *s,
 			uint32_t xb, uint32_t y, uint8_t **p, uint32_t *run)
 {
-	uint64_t addr = (s->base + surface_offset(s, xb, y)) & ((1ull << 48) - 1);
+	uint64_t addr = surface_addr(s, xb, y);
 	uint32_t in_page = GVT_GTT_PAGE_SIZE - (uint32_t)(addr % GVT_GTT_PAGE_SIZE);
 
 	*run = s->tiling == BLT_TILE_X ? 512 - xb % 512 :
 	       s->tiling == BLT_TILE_Y ? 16 - xb % 16 : in_page;
 	if (*run > in_page)
 		*run = in_page;
-	return surface_byte(e, s, xb, y, p);
+	return host_at(e, s, addr, p);
 }
 
 static uint64_t load_le(const uint8_t *p, unsigned int cpp)
