@@ -14,6 +14,12 @@
  * between them but its ring, its context image, four ELSP writes and its
  * status page: exits per submission come from the shim's counters
  * (gvt_kvm_get_stats()), which with the coalesced ring should be one.
+ *
+ * Page tracking, in the shim's VM: the guest stores to an entry of its
+ * PPGTT root, which the shim keeps in a read-only memslot, so each store
+ * exits and goes through libgvt's shadow update (against the empty
+ * handler's register write); and, with the guest stopped, what making a
+ * page read-only and writable again costs in memslot changes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,6 +53,8 @@ struct side {
 	unsigned int reads_done, writes_done;
 	struct gvt_kvm_stats sub_begin, sub_end;
 	uint64_t sub_t0, sub_t1;
+	struct gvt_kvm_stats tw_begin, tw_end;	/* around the table writes */
+	uint64_t tw_t0, tw_t1;
 	uint32_t result;
 	char err[256];
 };
@@ -81,6 +89,14 @@ static int on_mark(struct side *s, uint32_t mark)
 	case GUEST_MARK_SUBMITS_END:
 		s->sub_t1 = vmm_now_ns();
 		gvt_kvm_get_stats(s->kv.kvm, &s->sub_end);
+		return 0;
+	case GUEST_MARK_TABLE_WRITES_BEGIN:
+		gvt_kvm_get_stats(s->kv.kvm, &s->tw_begin);
+		s->tw_t0 = vmm_now_ns();
+		return 0;
+	case GUEST_MARK_TABLE_WRITES_END:
+		s->tw_t1 = vmm_now_ns();
+		gvt_kvm_get_stats(s->kv.kvm, &s->tw_end);
 		return 0;
 	default:
 		return 0;
@@ -172,7 +188,7 @@ static int side_open(struct side *s, uint32_t todo, uint32_t ops,
 			ret == -ENODEV ? "skipped: KVM unusable here: " : "VMM: ", why);
 		return ret;
 	}
-	if (s->shim && kvm_vgpu_open(&s->kv, s->vmm, true, why, sizeof(why))) {
+	if (s->shim && kvm_vgpu_open(&s->kv, s->vmm, true, true, why, sizeof(why))) {
 		fprintf(stderr, "gvt-bench kvm: vGPU: %s\n", why);
 		return -EIO;
 	}
@@ -185,6 +201,7 @@ static int side_open(struct side *s, uint32_t todo, uint32_t ops,
 	mb->reads = ops;
 	mb->writes = ops;
 	mb->submits = submits;
+	mb->table_loop = ops;
 	return 0;
 }
 
@@ -196,6 +213,23 @@ static double median_ratio(const double *a, const double *b)
 	for (unsigned int i = 0; i < ROUNDS; i++)
 		r[i] = a[i] / b[i];
 	return median(r, ROUNDS);
+}
+
+/* Microseconds to track and untrack one page, the guest stopped: a
+ * page in the middle of RAM, so each request splits or merges. */
+static double track_cost_us(struct side *s, unsigned int pairs)
+{
+	const struct gvt_hv_ops *ops = gvt_kvm_hv_ops(s->kv.kvm);
+	uint64_t gfn = RAM_SIZE / 4096 / 2 + 7, t0;
+
+	if (!ops->page_track_enable)
+		return -1;
+	t0 = vmm_now_ns();
+	for (unsigned int i = 0; i < pairs; i++)
+		if (ops->page_track_enable(s->kv.kvm, gfn) ||
+		    ops->page_track_disable(s->kv.kvm, gfn))
+			return -1;
+	return (double)(vmm_now_ns() - t0) / 1000.0 / pairs;
 }
 
 static void report(struct side *sd, uint32_t submits)
@@ -232,6 +266,20 @@ static void report(struct side *sd, uint32_t submits)
 	bench_report("kvm", "submissions_completed", mb->completed, "count",
 		     "submissions_made", mb->submitted,
 		     "each waited for by polling the status page, its stored value checked");
+	if (s->tw_end.tracked_writes > s->tw_begin.tracked_writes) {
+		uint64_t n = s->tw_end.tracked_writes - s->tw_begin.tracked_writes;
+		double tw = (double)(s->tw_t1 - s->tw_t0) / (double)n;
+		double us;
+
+		snprintf(note, sizeof(note), "guest store to its tracked PPGTT root: a read-only memslot exit, gvt_vgpu_page_write(), the shadow entry; %llu stores",
+			 (unsigned long long)n);
+		bench_report("kvm", "tracked_table_write_ns", tw, "ns",
+			     "empty_exit_write_ns", ew, note);
+		us = track_cost_us(s, 200);
+		if (us >= 0)
+			bench_report("kvm", "track_untrack_us", us, "us", "none", 0,
+				     "one page made read-only and writable again: 2 memslot changes of 4 ioctls each");
+	}
 	if (s->sub_end.exits)
 		bench_report("kvm", "libgvt_ns_per_exit",
 			     (double)s->sub_end.libgvt_ns / (double)s->sub_end.exits,
@@ -261,7 +309,8 @@ int bench_kvm(const struct bench_opts *opts)
 	}
 	if (!ret)
 		ret = side_open(&sd[SHIM], GUEST_DO_SETUP | GUEST_DO_READS |
-				GUEST_DO_WRITES | GUEST_DO_SUBMITS, ops,
+				GUEST_DO_WRITES | GUEST_DO_SUBMITS |
+				GUEST_DO_TABLE_WRITES, ops,
 				(uint32_t)submits);
 	/* Both to the start line: the shim's guest sets its GPU up first. */
 	for (int i = 0; i < SIDES && !ret; i++)

@@ -8,6 +8,12 @@
  * which it describes once. MSIs go straight into KVM (KVM_SIGNAL_MSI),
  * INTx through KVM_IRQ_LINE.
  *
+ * Page tracking: given the memslots behind guest RAM and some free slot
+ * ids, the shim write-protects the guest's GPU page tables with read-only
+ * memslots. A guest write to one exits as KVM_EXIT_MMIO at a RAM address;
+ * gvt_kvm_mmio() performs it through libgvt, which updates its shadow
+ * there and then, instead of comparing every table at each submission.
+ *
  * Fewer exits: given the VM's coalesced MMIO ring, the shim lets the
  * first three of the four ELSP writes of a submission land in the ring
  * without an exit, and only the fourth, the one that submits, exits
@@ -34,10 +40,14 @@ extern "C" {
 struct gvt_kvm;
 
 /**
- * gvt_kvm_hv_ops - the hypervisor operations a vGPU in a KVM VM is created
- * with; the handle is its struct gvt_kvm.
+ * gvt_kvm_hv_ops() - the hypervisor operations to create @kvm's vGPU with;
+ * the handle is @kvm. They include page tracking when @kvm does it.
+ * @kvm: the attachment.
+ *
+ * Return: static operations (never NULL for a valid @kvm), or NULL for a
+ * NULL @kvm.
  */
-extern const struct gvt_hv_ops gvt_kvm_hv_ops;
+const struct gvt_hv_ops *gvt_kvm_hv_ops(const struct gvt_kvm *kvm);
 
 /**
  * struct gvt_kvm_mem - one range of guest RAM as the device model maps it.
@@ -45,12 +55,19 @@ extern const struct gvt_hv_ops gvt_kvm_hv_ops;
  * @size: bytes, a whole number of pages.
  * @host: where the device model maps it (the userspace_addr of its
  *	memslot); the shim reads and writes guest memory here, and the sim
- *	GPU's DMA goes here.
+ *	GPU's DMA goes here. Page aligned when the shim tracks pages.
+ * @slot: with page tracking, the id of the KVM memslot that holds exactly
+ *	this range (KVM_SET_USER_MEMORY_REGION's slot, address space 0).
+ *	Unused otherwise.
+ * @slot_flags: with page tracking, that memslot's flags: 0 or
+ *	KVM_MEM_LOG_DIRTY_PAGES, which the pieces keep. Unused otherwise.
  */
 struct gvt_kvm_mem {
 	uint64_t gpa;
 	uint64_t size;
 	void *host;
+	uint32_t slot;
+	uint32_t slot_flags;
 };
 
 /** GVT_KVM_MEM_MAX - the most RAM ranges one attachment takes. */
@@ -71,6 +88,28 @@ struct gvt_kvm_mem {
  * @log_fn: where the shim's own messages go (the library's sink type);
  *	NULL for none.
  * @log_opaque: passed to @log_fn.
+ * @track_slot_first: with @track_slots, the first of the memslot ids the
+ *	shim may create; the device model uses none of
+ *	[@track_slot_first, @track_slot_first + @track_slots).
+ * @track_slots: 0 for no page tracking (libgvt then re-validates its
+ *	shadow page tables at each submission). Otherwise the shim owns the
+ *	memslots of @mem from gvt_kvm_attach() to gvt_kvm_destroy(), which
+ *	gives them back as they were: the device model must not change them
+ *	meanwhile. Tracking a page splits its range's memslot into up to
+ *	three (before it, the read-only page or run of pages, after it), so
+ *	every tracked page may cost up to two ids; when they run out, libgvt
+ *	falls back to re-validating. Needs KVM_CAP_READONLY_MEM; without it
+ *	the shim logs why and tracks nothing.
+ * @pause_vcpus: optional, with page tracking. Changing a memslot is a
+ *	delete and a create, and between the two a vCPU that touches the
+ *	range exits as for MMIO. The shim performs data accesses in such a
+ *	hole itself (gvt_kvm_mmio()), but KVM cannot fetch instructions
+ *	there. A device model with more than one vCPU should therefore give
+ *	this: called with true before a change (return once no other vCPU
+ *	is inside KVM_RUN; the caller may itself be a vCPU thread inside a
+ *	gvt_kvm_*() call, and another vCPU thread may be waiting inside one:
+ *	do not wait for those to return) and with false after it.
+ * @pause_opaque: passed to @pause_vcpus.
  */
 struct gvt_kvm_params {
 	int vm_fd;
@@ -80,6 +119,10 @@ struct gvt_kvm_params {
 	int intx_gsi;
 	gvt_log_fn *log_fn;
 	void *log_opaque;
+	uint32_t track_slot_first;
+	uint32_t track_slots;
+	void (*pause_vcpus)(void *opaque, bool pause);
+	void *pause_opaque;
 };
 
 /**
@@ -87,11 +130,13 @@ struct gvt_kvm_params {
  * @params: how.
  * @out: receives it.
  *
- * Then create the vGPU with gvt_kvm_hv_ops and the attachment as its
- * handle, and gvt_kvm_attach() it.
+ * Then create the vGPU with gvt_kvm_hv_ops(attachment) and the attachment
+ * as its handle, and gvt_kvm_attach() it.
  *
  * Return: 0, -EINVAL for bad parameters (no VM, no RAM, ranges unaligned
- * or overlapping), -ENOMEM.
+ * or overlapping; with page tracking, slot ids repeated, in the free
+ * range, or beyond what KVM has, or flags other than
+ * KVM_MEM_LOG_DIRTY_PAGES), -ENOMEM.
  */
 GVT_MUST_CHECK int gvt_kvm_create(const struct gvt_kvm_params *params,
 				  struct gvt_kvm **out);
@@ -99,7 +144,7 @@ GVT_MUST_CHECK int gvt_kvm_create(const struct gvt_kvm_params *params,
 /**
  * gvt_kvm_attach() - give the attachment its vGPU.
  * @kvm: the attachment.
- * @vgpu: created with gvt_kvm_hv_ops and @kvm as its handle.
+ * @vgpu: created with gvt_kvm_hv_ops(@kvm) and @kvm as its handle.
  *
  * Return: 0, -EINVAL if @vgpu is NULL, -EBUSY if one is attached already.
  */
@@ -107,13 +152,15 @@ GVT_MUST_CHECK int gvt_kvm_attach(struct gvt_kvm *kvm,
 				  struct gvt_vgpu *vgpu);
 
 /**
- * gvt_kvm_destroy() - remove the coalesced zones and free the attachment.
+ * gvt_kvm_destroy() - remove the coalesced zones, give the RAM memslots
+ * back as the device model made them, and free the attachment.
  * @kvm: the attachment, or NULL. Destroy its vGPU first.
  */
 void gvt_kvm_destroy(struct gvt_kvm *kvm);
 
 /**
- * gvt_kvm_mmio() - a KVM_EXIT_MMIO: the vGPU's if it falls in BAR0 or BAR2.
+ * gvt_kvm_mmio() - a KVM_EXIT_MMIO: the vGPU's if it falls in BAR0 or BAR2,
+ * or, with page tracking, in guest RAM.
  * @kvm: the attachment.
  * @gpa: run->mmio.phys_addr.
  * @data: run->mmio.data: the bytes written, or where the bytes read go.
@@ -122,6 +169,9 @@ void gvt_kvm_destroy(struct gvt_kvm *kvm);
  *
  * Writes the guest left in the coalesced ring are applied first, in order.
  * BARs decode only while the guest has memory decoding on (PCI_COMMAND).
+ * With page tracking, an access in guest RAM is a write to a tracked page
+ * (handed to gvt_vgpu_page_write(), which performs it) or an access that
+ * fell into a memslot being changed (performed on the host mapping).
  *
  * Return: 1 if the access was the vGPU's and is done (for a read, @data
  * holds the value), 0 if it is not the vGPU's (the device model handles
@@ -187,6 +237,13 @@ int gvt_kvm_flush(struct gvt_kvm *kvm);
  * @libgvt_ns: nanoseconds inside libgvt for all of these.
  * @msi: MSIs signalled; @msi_errors of them KVM refused.
  * @intx: INTx level changes; @intx_errors of them KVM refused.
+ * @tracked_writes: guest writes to tracked pages handed to libgvt.
+ * @ram_exits: other accesses to guest RAM that exited (a memslot was
+ *	being changed).
+ * @pages_tracked: pages write-protected now.
+ * @slot_updates: KVM_SET_USER_MEMORY_REGION calls for page tracking.
+ * @track_errors: track or untrack requests refused (no RAM there, no
+ *	free slot id, KVM refused).
  */
 struct gvt_kvm_stats {
 	uint64_t exits;
@@ -198,6 +255,11 @@ struct gvt_kvm_stats {
 	uint64_t msi_errors;
 	uint64_t intx;
 	uint64_t intx_errors;
+	uint64_t tracked_writes;
+	uint64_t ram_exits;
+	uint64_t pages_tracked;
+	uint64_t slot_updates;
+	uint64_t track_errors;
 };
 
 /**

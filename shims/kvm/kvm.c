@@ -23,6 +23,14 @@
  * into the last slot with first at 0 is taken, not refused. Which rule
  * the running kernel follows is probed once, in a scratch VM, and the
  * ring is armed to suit.
+ *
+ * Page tracking. KVM gives userspace no per-page write protection, but a
+ * read-only memslot turns every guest write into an MMIO exit. Each RAM
+ * range is kept as a sorted list of pieces, alternately writable and
+ * read-only, each its own memslot; tracking or untracking a page replaces
+ * at most three pieces by at most three (its piece is split, or merged
+ * with its neighbours). KVM cannot resize a memslot, so each change is a
+ * delete then a create, and the device model may pause its vCPUs around it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,10 +74,35 @@ enum ring_rule {
 	RING_RULE_NONE,		/* coalesced MMIO unusable: every write exits */
 };
 
+/* One memslot's worth of a RAM range: pages [first, first + pages). */
+struct piece {
+	uint64_t first;
+	uint64_t pages;
+	uint32_t slot;
+	bool ro;	/* write-protected: tracked pages */
+};
+
+/* A RAM range's pieces, sorted, covering it without gaps. */
+struct layout {
+	struct piece *piece;
+	unsigned int nr, cap;
+	bool own_slot_used;	/* the device model's slot id holds a piece */
+};
+
 struct gvt_kvm {
 	int vm_fd;
 	struct gvt_kvm_mem mem[GVT_KVM_MEM_MAX];
 	unsigned int nr_mem;
+	bool tracking;		/* page tracking through read-only memslots */
+	void (*pause_vcpus)(void *opaque, bool pause);
+	void *pause_opaque;
+	/* Taken inside the vGPU's lock (libgvt calls page_track_* holding
+	 * it): never call into libgvt while holding it. */
+	pthread_mutex_t slot_lock;
+	struct layout layout[GVT_KVM_MEM_MAX];
+	uint32_t *free_slot;	/* ids no piece uses, a stack */
+	unsigned int nr_free;
+	uint64_t pages_tracked, slot_updates, track_errors;
 	struct kvm_coalesced_mmio_ring *ring;	/* NULL: no posted writes */
 	int intx_gsi;
 	gvt_log_fn *log_fn;
@@ -87,7 +120,7 @@ struct gvt_kvm {
 	uint64_t zone_base;
 	uint32_t ring_next;	/* the next slot to read: the kernel's last */
 	enum ring_rule rule;
-	struct gvt_kvm_stats st;
+	struct gvt_kvm_stats st;	/* the counters kept under lock */
 	/* Signalled from libgvt's GPU thread too. */
 	atomic_uint_fast64_t msi, msi_errors, intx, intx_errors;
 };
@@ -232,7 +265,256 @@ static int kvm_set_intx(void *hv, bool asserted)
 	return 0;
 }
 
-const struct gvt_hv_ops gvt_kvm_hv_ops = {
+/* ---- page tracking ---- */
+
+/* The RAM range holding @gpa, or -1. */
+static int range_of(const struct gvt_kvm *k, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < k->nr_mem; i++)
+		if (gpa >= k->mem[i].gpa && gpa - k->mem[i].gpa < k->mem[i].size)
+			return (int)i;
+	return -1;
+}
+
+/* The piece holding page @page of @l (there is one: pieces cover it). */
+static unsigned int piece_of(const struct layout *l, uint64_t page)
+{
+	unsigned int lo = 0, hi = l->nr;
+
+	while (hi - lo > 1) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (l->piece[mid].first <= page)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int slot_set(struct gvt_kvm *k, unsigned int r, uint32_t slot,
+		    const struct piece *p)
+{
+	const struct gvt_kvm_mem *m = &k->mem[r];
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.flags = p ? m->slot_flags | (p->ro ? KVM_MEM_READONLY : 0) : 0,
+		.guest_phys_addr = p ? m->gpa + p->first * PAGE_BYTES : 0,
+		.memory_size = p ? p->pages * PAGE_BYTES : 0,
+		.userspace_addr = p ? (uintptr_t)m->host + p->first * PAGE_BYTES : 0,
+	};
+
+	k->slot_updates++;
+	return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) ? -errno : 0;
+}
+
+static void slot_free(struct gvt_kvm *k, unsigned int r, uint32_t slot)
+{
+	if (slot == k->mem[r].slot)
+		k->layout[r].own_slot_used = false;
+	else
+		k->free_slot[k->nr_free++] = slot;
+}
+
+/* An id for a new piece of range @r: its own while free (the whole range
+ * always gets it back), else one from the pool. */
+static uint32_t slot_take(struct gvt_kvm *k, unsigned int r)
+{
+	if (!k->layout[r].own_slot_used) {
+		k->layout[r].own_slot_used = true;
+		return k->mem[r].slot;
+	}
+	return k->free_slot[--k->nr_free];
+}
+
+/* Take id @slot out of the free ones again (it is there). */
+static void slot_reclaim(struct gvt_kvm *k, unsigned int r, uint32_t slot)
+{
+	if (slot == k->mem[r].slot) {
+		k->layout[r].own_slot_used = true;
+		return;
+	}
+	for (unsigned int j = 0; j < k->nr_free; j++)
+		if (k->free_slot[j] == slot) {
+			k->free_slot[j] = k->free_slot[--k->nr_free];
+			return;
+		}
+}
+
+/*
+ * Replace pieces [@at, @at + @n_old) of range @r by the @n_new pieces in
+ * @new (the same span; their ids are chosen here): delete, then create.
+ * When KVM refuses a step, put the old pieces back under their old ids.
+ */
+static int pieces_replace(struct gvt_kvm *k, unsigned int r, unsigned int at,
+			  unsigned int n_old, struct piece *new,
+			  unsigned int n_new)
+{
+	struct layout *l = &k->layout[r];
+	unsigned int made = 0, deleted = 0;
+	struct piece *old;
+	int ret = 0;
+
+	if (k->nr_free + n_old + !l->own_slot_used < n_new)
+		return -ENOSPC;
+	if (l->nr - n_old + n_new > l->cap) {
+		unsigned int cap = l->cap * 2 + 4;
+		struct piece *grown = realloc(l->piece, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->piece = grown;
+		l->cap = cap;
+	}
+	old = malloc(n_old * sizeof(*old));
+	if (!old)
+		return -ENOMEM;
+	memcpy(old, &l->piece[at], n_old * sizeof(*old));
+	if (k->pause_vcpus)
+		k->pause_vcpus(k->pause_opaque, true);
+	for (; deleted < n_old; deleted++) {
+		ret = slot_set(k, r, old[deleted].slot, NULL);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/* Only the ones before it are gone: create them again. */
+		while (deleted--)
+			slot_set(k, r, old[deleted].slot, &old[deleted]);
+		goto out;
+	}
+	for (unsigned int i = 0; i < n_old; i++)
+		slot_free(k, r, old[i].slot);
+	for (; made < n_new; made++) {
+		new[made].slot = slot_take(k, r);
+		ret = slot_set(k, r, new[made].slot, &new[made]);
+		if (ret) {
+			slot_free(k, r, new[made].slot);
+			break;
+		}
+	}
+	if (ret) {
+		while (made--) {
+			slot_set(k, r, new[made].slot, NULL);
+			slot_free(k, r, new[made].slot);
+		}
+		for (unsigned int i = 0; i < n_old; i++) {
+			slot_reclaim(k, r, old[i].slot);
+			if (slot_set(k, r, old[i].slot, &old[i]))
+				shim_log(k, GVT_LOG_ERR,
+					 "kvm: guest RAM 0x%llx+0x%llx has no memslot now: KVM refused it back (%s); data accesses there exit",
+					 (unsigned long long)(k->mem[r].gpa + old[i].first * PAGE_BYTES),
+					 (unsigned long long)(old[i].pages * PAGE_BYTES),
+					 strerror(errno));
+		}
+	}
+out:
+	if (k->pause_vcpus)
+		k->pause_vcpus(k->pause_opaque, false);
+	free(old);
+	if (ret)
+		return ret;
+	memmove(&l->piece[at + n_new], &l->piece[at + n_old],
+		(l->nr - at - n_old) * sizeof(*l->piece));
+	memcpy(&l->piece[at], new, n_new * sizeof(*new));
+	l->nr = l->nr - n_old + n_new;
+	return 0;
+}
+
+/*
+ * Make page @gfn read-only (@ro) or writable again. Its piece is split
+ * around it, and merged with a neighbour that already has the wanted
+ * state, so a run of tracked pages is one memslot.
+ */
+static int track_set(struct gvt_kvm *k, uint64_t gfn, bool ro)
+{
+	struct piece new[3], cur, mid;
+	unsigned int at, n_old, n_new = 0, s;
+	struct layout *l;
+	uint64_t page;
+	int r, ret;
+
+	if (gfn > UINT64_MAX / PAGE_BYTES)
+		return -EFAULT;
+	r = range_of(k, gfn * PAGE_BYTES);
+	if (r < 0) {
+		pthread_mutex_lock(&k->slot_lock);
+		k->track_errors++;
+		pthread_mutex_unlock(&k->slot_lock);
+		return -EFAULT;
+	}
+	pthread_mutex_lock(&k->slot_lock);
+	l = &k->layout[r];
+	page = gfn - k->mem[r].gpa / PAGE_BYTES;
+	s = piece_of(l, page);
+	cur = l->piece[s];
+	if (cur.ro == ro) {
+		pthread_mutex_unlock(&k->slot_lock);
+		return 0;
+	}
+	at = s;
+	n_old = 1;
+	/* The page itself, grown into a neighbour of its new state: pieces
+	 * alternate, so the neighbours of @cur have state @ro. */
+	mid = (struct piece){ .first = page, .pages = 1, .ro = ro };
+	if (page == cur.first && s > 0) {
+		at = s - 1;
+		n_old++;
+		mid.first = l->piece[s - 1].first;
+		mid.pages += l->piece[s - 1].pages;
+	} else if (page > cur.first) {
+		new[n_new++] = (struct piece){ .first = cur.first,
+					       .pages = page - cur.first,
+					       .ro = cur.ro };
+	}
+	if (page == cur.first + cur.pages - 1 && s + 1 < l->nr) {
+		n_old++;
+		mid.pages += l->piece[s + 1].pages;
+	}
+	new[n_new++] = mid;
+	if (page < cur.first + cur.pages - 1) {
+		new[n_new++] = (struct piece){ .first = page + 1,
+					       .pages = cur.first + cur.pages - page - 1,
+					       .ro = cur.ro };
+	}
+	ret = pieces_replace(k, (unsigned int)r, at, n_old, new, n_new);
+	if (ret)
+		k->track_errors++;
+	else if (ro)
+		k->pages_tracked++;
+	else
+		k->pages_tracked--;
+	pthread_mutex_unlock(&k->slot_lock);
+	return ret;
+}
+
+static int kvm_track_enable(void *hv, uint64_t gfn)
+{
+	return track_set(hv, gfn, true);
+}
+
+static int kvm_track_disable(void *hv, uint64_t gfn)
+{
+	return track_set(hv, gfn, false);
+}
+
+/* Each range back in one memslot under the device model's id. */
+static void layouts_restore(struct gvt_kvm *k)
+{
+	pthread_mutex_lock(&k->slot_lock);
+	for (unsigned int r = 0; r < k->nr_mem; r++) {
+		struct layout *l = &k->layout[r];
+		struct piece whole = { .first = 0,
+				       .pages = k->mem[r].size / PAGE_BYTES };
+
+		if (l->nr > 1 && pieces_replace(k, r, 0, l->nr, &whole, 1))
+			shim_log(k, GVT_LOG_ERR, "kvm: cannot give guest RAM 0x%llx its one memslot back",
+				 (unsigned long long)k->mem[r].gpa);
+	}
+	pthread_mutex_unlock(&k->slot_lock);
+}
+
+static const struct gvt_hv_ops ops_plain = {
 	.version = GVT_HV_OPS_VERSION,
 	.read_gpa = kvm_read_gpa,
 	.write_gpa = kvm_write_gpa,
@@ -241,6 +523,25 @@ const struct gvt_hv_ops gvt_kvm_hv_ops = {
 	.inject_msi = kvm_inject_msi,
 	.set_intx = kvm_set_intx,
 };
+
+static const struct gvt_hv_ops ops_tracking = {
+	.version = GVT_HV_OPS_VERSION,
+	.read_gpa = kvm_read_gpa,
+	.write_gpa = kvm_write_gpa,
+	.dma_map = kvm_dma_map,
+	.dma_unmap = kvm_dma_unmap,
+	.inject_msi = kvm_inject_msi,
+	.page_track_enable = kvm_track_enable,
+	.page_track_disable = kvm_track_disable,
+	.set_intx = kvm_set_intx,
+};
+
+const struct gvt_hv_ops *gvt_kvm_hv_ops(const struct gvt_kvm *kvm)
+{
+	if (!kvm)
+		return NULL;
+	return kvm->tracking ? &ops_tracking : &ops_plain;
+}
 
 /* ---- the coalesced ring ---- */
 
@@ -541,6 +842,58 @@ static bool is_submit_port(const struct gvt_kvm *k, uint64_t off)
 	return false;
 }
 
+/*
+ * An access to guest RAM that exited: a write to a tracked page, handed
+ * to libgvt, which performs it; or an access that fell into a memslot
+ * being replaced, performed here. A write is checked against tracking
+ * and performed under slot_lock, so it cannot slip past a page being
+ * tracked (libgvt reads a table after tracking it).
+ */
+static int ram_access(struct gvt_kvm *k, uint64_t gpa, uint8_t *data,
+		      uint32_t len, bool is_write)
+{
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return -EINVAL;
+	while (len) {
+		uint32_t chunk = PAGE_BYTES - (uint32_t)(gpa % PAGE_BYTES);
+		int r = range_of(k, gpa);
+		struct layout *l;
+		uint8_t *host;
+		bool ro;
+
+		if (chunk > len)
+			chunk = len;
+		host = host_of(k, gpa, chunk);
+		if (r < 0 || !host)
+			return -EFAULT;
+		pthread_mutex_lock(&k->slot_lock);
+		l = &k->layout[r];
+		ro = l->piece[piece_of(l, (gpa - k->mem[r].gpa) / PAGE_BYTES)].ro;
+		if (!is_write || !ro) {
+			if (is_write)
+				memcpy(host, data, chunk);
+			else
+				memcpy(data, host, chunk);
+			k->st.ram_exits++;
+			pthread_mutex_unlock(&k->slot_lock);
+		} else {
+			uint64_t t0 = now_ns();
+			int ret;
+
+			pthread_mutex_unlock(&k->slot_lock);
+			k->st.tracked_writes++;
+			ret = gvt_vgpu_page_write(k->vgpu, gpa, data, chunk);
+			k->st.libgvt_ns += now_ns() - t0;
+			if (ret)
+				return ret;
+		}
+		gpa += chunk;
+		data += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
 static int vgpu_access(struct gvt_kvm *k, bool io, uint64_t addr, void *data,
 		       uint32_t len, bool is_write)
 {
@@ -555,6 +908,14 @@ static int vgpu_access(struct gvt_kvm *k, bool io, uint64_t addr, void *data,
 		return 0;
 	}
 	bar = bar_of(k, io, addr, len, &off);
+	if (bar < 0 && !io && k->tracking && host_of(k, addr, 1)) {
+		drain(k);
+		k->st.exits++;
+		k->st.mmio_exits++;
+		ret = ram_access(k, addr, data, len, is_write);
+		pthread_mutex_unlock(&k->lock);
+		return ret < 0 ? ret : 1;
+	}
 	if (bar < 0) {
 		pthread_mutex_unlock(&k->lock);
 		return 0;
@@ -634,6 +995,65 @@ int gvt_kvm_flush(struct gvt_kvm *kvm)
 
 /* ---- lifecycle ---- */
 
+/* Page tracking's parameters: ids distinct, none in the free range, all
+ * within what KVM has; flags KVM keeps on a split; host pages aligned. */
+static int track_params_check(const struct gvt_kvm_params *p)
+{
+	uint64_t end = (uint64_t)p->track_slot_first + p->track_slots;
+	int nr_slots = ioctl(p->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+
+	if (nr_slots <= 0)
+		nr_slots = 32;	/* KVM's floor since it has had the capability */
+	if (end > (uint64_t)nr_slots)
+		return -EINVAL;
+	for (unsigned int i = 0; i < p->nr_mem; i++) {
+		const struct gvt_kvm_mem *m = &p->mem[i];
+
+		if (m->slot >= (uint32_t)nr_slots ||
+		    (m->slot >= p->track_slot_first && m->slot < end) ||
+		    (m->slot_flags & ~(uint32_t)KVM_MEM_LOG_DIRTY_PAGES) ||
+		    (uintptr_t)m->host % PAGE_BYTES)
+			return -EINVAL;
+		for (unsigned int j = 0; j < i; j++)
+			if (p->mem[j].slot == m->slot)
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/* Each range one writable piece under the device model's id; the free
+ * ids in the pool. Tracking stays off when KVM has no read-only slots. */
+static int track_init(struct gvt_kvm *k, const struct gvt_kvm_params *p)
+{
+	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0) {
+		shim_log(k, GVT_LOG_WARNING,
+			 "kvm: no read-only memslots (KVM_CAP_READONLY_MEM): no page tracking; libgvt re-validates page tables at each submission");
+		return 0;
+	}
+	k->free_slot = calloc(p->track_slots, sizeof(*k->free_slot));
+	if (!k->free_slot)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->track_slots; i++)
+		k->free_slot[k->nr_free++] = p->track_slot_first + p->track_slots - 1 - i;
+	for (unsigned int r = 0; r < k->nr_mem; r++) {
+		struct layout *l = &k->layout[r];
+
+		l->piece = calloc(4, sizeof(*l->piece));
+		if (!l->piece)
+			return -ENOMEM;
+		l->cap = 4;
+		l->nr = 1;
+		l->piece[0] = (struct piece){ .first = 0,
+					      .pages = k->mem[r].size / PAGE_BYTES,
+					      .slot = k->mem[r].slot };
+		l->own_slot_used = true;
+	}
+	k->pause_vcpus = p->pause_vcpus;
+	k->pause_opaque = p->pause_opaque;
+	k->tracking = true;
+	return 0;
+}
+
 int gvt_kvm_create(const struct gvt_kvm_params *params, struct gvt_kvm **out)
 {
 	struct gvt_kvm *k;
@@ -654,6 +1074,8 @@ int gvt_kvm_create(const struct gvt_kvm_params *params, struct gvt_kvm **out)
 				return -EINVAL;
 		}
 	}
+	if (params->track_slots && track_params_check(params))
+		return -EINVAL;
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
@@ -665,6 +1087,11 @@ int gvt_kvm_create(const struct gvt_kvm_params *params, struct gvt_kvm **out)
 	k->log_fn = params->log_fn;
 	k->log_opaque = params->log_opaque;
 	pthread_mutex_init(&k->lock, NULL);
+	pthread_mutex_init(&k->slot_lock, NULL);
+	if (params->track_slots && track_init(k, params)) {
+		gvt_kvm_destroy(k);
+		return -ENOMEM;
+	}
 	if (k->ring) {
 		static enum ring_rule probed = RING_RULE_UNKNOWN;
 		static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -718,6 +1145,12 @@ void gvt_kvm_destroy(struct gvt_kvm *kvm)
 		__atomic_store_n(&kvm->ring->first, kvm->ring_next, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&kvm->lock);
+	if (kvm->tracking)
+		layouts_restore(kvm);
+	for (unsigned int r = 0; r < kvm->nr_mem; r++)
+		free(kvm->layout[r].piece);
+	free(kvm->free_slot);
+	pthread_mutex_destroy(&kvm->slot_lock);
 	pthread_mutex_destroy(&kvm->lock);
 	free(kvm);
 }
@@ -733,4 +1166,9 @@ void gvt_kvm_get_stats(struct gvt_kvm *kvm, struct gvt_kvm_stats *out)
 	out->msi_errors = atomic_load(&kvm->msi_errors);
 	out->intx = atomic_load(&kvm->intx);
 	out->intx_errors = atomic_load(&kvm->intx_errors);
+	pthread_mutex_lock(&kvm->slot_lock);
+	out->pages_tracked = kvm->pages_tracked;
+	out->slot_updates = kvm->slot_updates;
+	out->track_errors = kvm->track_errors;
+	pthread_mutex_unlock(&kvm->slot_lock);
 }

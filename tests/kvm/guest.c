@@ -221,6 +221,7 @@ static void memory_setup(void)
 	ring = page_alloc(RING_PAGES);
 	store = page_alloc(1);
 	g.pml4 = page_alloc(1);
+	mbox->pml4 = g.pml4;
 	g.hwsp = (volatile uint32_t *)hwsp;
 	g.regs = (uint32_t *)(ctx + PAGE);
 	g.ring = (volatile uint32_t *)ring;
@@ -338,6 +339,19 @@ static void wait_complete(bool driver)
 	}
 }
 
+/* MI_STORE_DATA_IMM of @v to PPGTT address @va. */
+static void emit_store_ppgtt(uint64_t va, uint32_t v)
+{
+	uint32_t at = g.tail / 4;
+
+	g.ring[at] = MI_SDI;
+	g.ring[at + 1] = (uint32_t)va;
+	g.ring[at + 2] = (uint32_t)(va >> 32);
+	g.ring[at + 3] = v;
+	g.tail = (g.tail + 16) % RING_BYTES;
+	g.regs[CTX_TAIL + 1] = g.tail;
+}
+
 /* Submit @v into @slot, wait, and check the GPU stored it. */
 static void run_store(uint32_t slot, uint32_t v, bool driver)
 {
@@ -402,6 +416,84 @@ static void submits(void)
 	mark(GUEST_MARK_SUBMITS_END);
 }
 
+/* Where the PPGTT step maps its page: PML4 entry 0, PDP entry 1, PD
+ * entry 2, PT entry 3; and a dword in it. */
+#define PPGTT_VA		((1ull << 30) | (2ull << 21) | (3ull << 12))
+#define PPGTT_SLOT		5u
+#define PPGTT_RW		3u		/* present, writable */
+
+/* A page-table entry store that the vGPU may write-protect. */
+static void table_write(uint64_t table, unsigned int index, uint64_t entry)
+{
+	volatile uint64_t *e = (volatile uint64_t *)table + index;
+
+	*e = entry;
+	mbox->table_writes++;
+	check(*e == entry, "a page-table entry does not read back what was written",
+	      *e, entry);
+}
+
+/*
+ * What i915 does when it binds and moves an object in a PPGTT: fill the
+ * lower tables, link them under the root (which the vGPU shadows since
+ * G2V_PPGTT_L4_CREATE), store through the address, then point its PTE at
+ * another page and store again. The second store lands in the new page
+ * only if the vGPU saw the PTE write: at once through page tracking, or
+ * by comparing its shadow at the submission.
+ */
+static void ppgtt_moves(void)
+{
+	uint64_t pdp, pd, pt, first, second;
+
+	mbox->step = GUEST_STEP_PPGTT;
+	pdp = page_alloc(1);
+	pd = page_alloc(1);
+	pt = page_alloc(1);
+	first = page_alloc(1);
+	second = page_alloc(1);
+	mark(GUEST_MARK_PPGTT_BEGIN);
+	table_write(pt, 3, first | PPGTT_RW);
+	table_write(pd, 2, pt | PPGTT_RW);
+	table_write(pdp, 1, pd | PPGTT_RW);
+	table_write(g.pml4, 0, pdp | PPGTT_RW);
+
+	emit_store_ppgtt(PPGTT_VA + 4 * PPGTT_SLOT, 0xa1000000u | PPGTT_SLOT);
+	elsp_submit();
+	wait_complete(true);
+	check(((volatile uint32_t *)first)[PPGTT_SLOT] == (0xa1000000u | PPGTT_SLOT),
+	      "store through the PPGTT missing in the page it maps",
+	      ((volatile uint32_t *)first)[PPGTT_SLOT], 0xa1000000u | PPGTT_SLOT);
+	mbox->completed++;
+
+	table_write(pt, 3, second | PPGTT_RW);
+	emit_store_ppgtt(PPGTT_VA + 4 * PPGTT_SLOT, 0xa2000000u | PPGTT_SLOT);
+	elsp_submit();
+	wait_complete(true);
+	check(((volatile uint32_t *)second)[PPGTT_SLOT] == (0xa2000000u | PPGTT_SLOT),
+	      "store after the PTE moved missing in the new page",
+	      ((volatile uint32_t *)second)[PPGTT_SLOT], 0xa2000000u | PPGTT_SLOT);
+	check(((volatile uint32_t *)first)[PPGTT_SLOT] == (0xa1000000u | PPGTT_SLOT),
+	      "store after the PTE moved went to the old page",
+	      ((volatile uint32_t *)first)[PPGTT_SLOT], 0xa1000000u | PPGTT_SLOT);
+	mbox->completed++;
+	mark(GUEST_MARK_PPGTT_END);
+}
+
+/* Stores to the last entry of the PPGTT's root (never used for an
+ * address): each one exits when the vGPU tracks the root. */
+static void table_writes(void)
+{
+	volatile uint64_t *e = (volatile uint64_t *)g.pml4 + 511;
+	uint32_t n = mbox->table_loop;
+
+	mbox->step = GUEST_STEP_TABLE_WRITES;
+	mark(GUEST_MARK_TABLE_WRITES_BEGIN);
+	for (uint32_t i = 0; i < n; i++)
+		*e = 0;
+	mark(GUEST_MARK_TABLE_WRITES_END);
+	mbox->table_writes += n;
+}
+
 void guest_main(void)
 {
 	uint32_t todo;
@@ -418,10 +510,14 @@ void guest_main(void)
 	}
 	if (todo & GUEST_DO_DRIVER)
 		driver_runs();
+	if (todo & GUEST_DO_PPGTT)
+		ppgtt_moves();
 	mark(GUEST_MARK_READY);
 	loops();
 	if (todo & GUEST_DO_SUBMITS)
 		submits();
+	if (todo & GUEST_DO_TABLE_WRITES)
+		table_writes();
 	stop(GUEST_OK);
 }
 

@@ -34,6 +34,8 @@
 #define GUEST_DO_READS		(1u << 2)	/* register read loop */
 #define GUEST_DO_WRITES		(1u << 3)	/* register write loop */
 #define GUEST_DO_SUBMITS	(1u << 4)	/* ELSP loop, nothing but ELSP writes */
+#define GUEST_DO_PPGTT		(1u << 5)	/* stores through a PPGTT it edits */
+#define GUEST_DO_TABLE_WRITES	(1u << 6)	/* PPGTT root entry store loop */
 
 enum guest_result {
 	GUEST_OK = 1,
@@ -50,6 +52,10 @@ enum guest_mark {
 	GUEST_MARK_WRITES_END,
 	GUEST_MARK_SUBMITS_BEGIN,
 	GUEST_MARK_SUBMITS_END,
+	GUEST_MARK_PPGTT_BEGIN,		/* before the first page-table write */
+	GUEST_MARK_PPGTT_END,
+	GUEST_MARK_TABLE_WRITES_BEGIN,
+	GUEST_MARK_TABLE_WRITES_END,
 };
 
 /* Steps of the guest, reported with a failure. */
@@ -62,6 +68,8 @@ enum guest_step {
 	GUEST_STEP_DRIVER,
 	GUEST_STEP_LOOPS,
 	GUEST_STEP_SUBMITS,
+	GUEST_STEP_PPGTT,
+	GUEST_STEP_TABLE_WRITES,
 };
 
 /* A register both loops use: plain storage in the vGPU, no side effect. */
@@ -81,7 +89,7 @@ struct guest_mbox {
 	uint32_t writes;		/* register writes per round */
 	uint32_t submits;		/* ELSP submissions in GUEST_DO_SUBMITS */
 	uint32_t driver_runs;		/* submissions in GUEST_DO_DRIVER */
-	uint32_t pad0;
+	uint32_t table_loop;		/* stores in GUEST_DO_TABLE_WRITES */
 	/* From the guest. */
 	uint32_t step;			/* enum guest_step reached */
 	uint32_t submitted;		/* ELSP submissions made */
@@ -89,6 +97,9 @@ struct guest_mbox {
 	uint32_t ap_base;		/* PVINFO's aperture range */
 	uint32_t ap_size;
 	uint32_t csb_events;		/* CSB entries read */
+	uint32_t table_writes;		/* GPU page-table entries written */
+	uint32_t pad1;
+	uint64_t pml4;			/* guest-physical, the PPGTT's root */
 	uint64_t got;			/* with GUEST_FAILED: what was seen */
 	uint64_t want;			/* and what was expected */
 	char why[128];			/* and what it was, NUL-terminated */

@@ -24,6 +24,16 @@ static void on_log(void *opaque, int level, const char *msg)
 		snprintf(kv->last_err, sizeof(kv->last_err), "%s", msg);
 }
 
+static void on_pause(void *opaque, bool pause)
+{
+	struct kvm_vgpu *kv = opaque;
+
+	kv->pause_depth += pause ? 1 : -1;
+	if (kv->pause_depth != (pause ? 1 : 0))
+		kv->pause_errors++;
+	kv->pauses += pause;
+}
+
 static int cfg_write32(struct kvm_vgpu *kv, uint32_t off, uint32_t v)
 {
 	return gvt_kvm_cfg(kv->kvm, off, &v, 4, true);
@@ -45,7 +55,7 @@ static int firmware(struct kvm_vgpu *kv)
 }
 
 int kvm_vgpu_open(struct kvm_vgpu *kv, struct vmm *vmm, bool coalesce,
-		  char *why, size_t why_len)
+		  bool track, char *why, size_t why_len)
 {
 	struct gvt_ctx_params cp = {
 		.platform = GVT_PLATFORM_SKL,
@@ -58,6 +68,7 @@ int kvm_vgpu_open(struct kvm_vgpu *kv, struct vmm *vmm, bool coalesce,
 		.gpa = 0,
 		.size = vmm_ram_size(vmm),
 		.host = vmm_ram(vmm, 0),
+		.slot = VMM_RAM_SLOT,
 	};
 	struct gvt_kvm_params kp = {
 		.vm_fd = vmm_vm_fd(vmm),
@@ -67,12 +78,17 @@ int kvm_vgpu_open(struct kvm_vgpu *kv, struct vmm *vmm, bool coalesce,
 		.intx_gsi = -1,
 		.log_fn = on_log,
 		.log_opaque = kv,
+		.track_slot_first = KVM_VGPU_TRACK_SLOT0,
+		.track_slots = track ? KVM_VGPU_TRACK_SLOTS : 0,
+		.pause_vcpus = on_pause,
+		.pause_opaque = kv,
 	};
 	const char *what;
 	int ret;
 
 	memset(kv, 0, sizeof(*kv));
 	kv->coalesced = kp.coalesced_ring != NULL;
+	kv->tracking = track;
 	what = "gvt_ctx_create";
 	ret = gvt_ctx_create(&cp, &kv->ctx);
 	if (!ret) {
@@ -81,7 +97,7 @@ int kvm_vgpu_open(struct kvm_vgpu *kv, struct vmm *vmm, bool coalesce,
 	}
 	if (!ret) {
 		what = "gvt_vgpu_create";
-		ret = gvt_vgpu_create(kv->ctx, "GVTg_V5_4", &gvt_kvm_hv_ops,
+		ret = gvt_vgpu_create(kv->ctx, "GVTg_V5_4", gvt_kvm_hv_ops(kv->kvm),
 				      kv->kvm, &kv->vgpu);
 	}
 	if (!ret) {

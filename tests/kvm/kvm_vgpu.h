@@ -19,6 +19,9 @@
 /* Where the firmware puts the BARs: below 4 GiB, above 3 GiB of RAM. */
 #define KVM_VGPU_BAR0		0xe0000000ull
 #define KVM_VGPU_BAR2		0xc0000000ull
+/* Memslot ids the shim may use for page tracking: after the VMM's RAM. */
+#define KVM_VGPU_TRACK_SLOT0	(VMM_RAM_SLOT + 1)
+#define KVM_VGPU_TRACK_SLOTS	64u
 
 /**
  * struct kvm_vgpu - the pieces, in creation order.
@@ -28,6 +31,13 @@ struct kvm_vgpu {
 	struct gvt_kvm *kvm;
 	struct gvt_vgpu *vgpu;
 	bool coalesced;			/* the shim was given the ring */
+	bool tracking;			/* and memslots to track pages with */
+	/* The shim's pause_vcpus calls: nothing to pause (one vCPU, the
+	 * caller), but the test checks they come in pairs. */
+	unsigned long pauses;
+	int pause_depth;
+	unsigned long pause_errors;	/* a pause inside a pause, or a
+					 * resume without one */
 	char last_err[256];		/* libgvt's or the shim's last error line */
 };
 
@@ -36,13 +46,17 @@ struct kvm_vgpu {
  * @kv: filled.
  * @vmm: the VM.
  * @coalesce: hand the shim the VM's coalesced MMIO ring (when KVM has one).
+ * @track: hand the shim the RAM's memslot and KVM_VGPU_TRACK_SLOTS free
+ *	ids for page tracking. Its pause_vcpus only counts: the VM's one
+ *	vCPU is the thread that calls the shim, so it is never inside
+ *	KVM_RUN while a memslot changes.
  * @why: receives a reason on failure.
  * @why_len: its size.
  *
  * Return: 0 or -errno.
  */
 int kvm_vgpu_open(struct kvm_vgpu *kv, struct vmm *vmm, bool coalesce,
-		  char *why, size_t why_len);
+		  bool track, char *why, size_t why_len);
 
 /** kvm_vgpu_close() - destroy what kvm_vgpu_open() made. */
 void kvm_vgpu_close(struct kvm_vgpu *kv);

@@ -211,7 +211,7 @@ static int vcpu_init(struct vmm *vmm, uint64_t entry, char *why,
 static int vm_open(struct vmm *vmm, char *why, size_t why_len)
 {
 	struct kvm_userspace_memory_region slot = {
-		.slot = 0, .guest_phys_addr = 0,
+		.slot = VMM_RAM_SLOT, .guest_phys_addr = 0,
 		.memory_size = vmm->ram_size,
 	};
 	int ret, coalesced_page;

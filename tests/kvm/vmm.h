@@ -103,6 +103,9 @@ void *vmm_ram(struct vmm *vmm, uint64_t gpa);
 /** vmm_ram_size() - bytes of RAM, from guest-physical 0. */
 uint64_t vmm_ram_size(const struct vmm *vmm);
 
+/* RAM is one memslot, this id, no flags; the VMM creates no other. */
+#define VMM_RAM_SLOT		0u
+
 /** vmm_vm_fd() - the VM's file descriptor (KVM_CREATE_VM), owned by @vmm. */
 int vmm_vm_fd(const struct vmm *vmm);
 
