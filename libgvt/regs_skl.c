@@ -995,6 +995,10 @@ static const struct gvt_reg skl_engine_regs[] = {
 	REG_H("RING_MI_MODE", 0x9c, 0x4, F_MODE_MASK | F_CMD_ACCESS, 0x200,
 	      NULL, mi_mode_mmio_write),
 	REG("RING_IMR", 0xa8, 0x4, F_CMD_ACCESS),
+	/* Not in GVT-g's table, which stores what is written: i915 clears
+	 * the engine's errors by writing all ones, and on hardware a 1
+	 * clears the bit, so EIR must then read 0, not all ones. */
+	REG_H("RING_EIR", 0xb0, 0x4, F_W1C, 0x0, NULL, w1c_mmio_write),
 	REG("RING_INSTPM", 0xc0, 0x4, F_MODE_MASK | F_CMD_ACCESS),
 	REG_H("RING_RESET_CTL", 0xd0, 0x4, F_MODE_MASK, 0xfffe,
 	      NULL, reset_ctl_mmio_write),

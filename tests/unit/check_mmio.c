@@ -279,6 +279,13 @@ START_TEST(test_mmio_ring_control)
 	/* FPGA_DBG's unclaimed-access bit is write-1-to-clear. */
 	mmio_w32(t_vgpu, 0x42300, 0x80000000);
 	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x42300), 0);
+	/* So is every engine's RING_EIR: i915 writes all ones to clear it. */
+	for (uint32_t base = 0x2000; base <= 0x22000; base += 0x10000) {
+		mmio_w32(t_vgpu, base + 0xb0, 0xffffffff);
+		ck_assert_uint_eq(mmio_r32(t_vgpu, base + 0xb0), 0);
+	}
+	mmio_w32(t_vgpu, 0x1a000 + 0xb0, 0xffffffff);
+	ck_assert_uint_eq(mmio_r32(t_vgpu, 0x1a000 + 0xb0), 0);
 }
 END_TEST
 

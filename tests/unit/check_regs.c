@@ -23,9 +23,10 @@ START_TEST(test_regs_skl_table_builds)
 
 	/* GVT-g tracks 2015 dwords on a 4-engine SKL, plus its blocks
 	 * (palettes 768, PVINFO 1024, DMC 3072, MCHBAR mirror 65536 dwords);
-	 * fences here cover all 32 registers (64 dwords instead of 32), and
-	 * GUC_STATUS is tracked (read-only, MIA held in reset). */
-	ck_assert_uint_eq(t_ctx->mmio.tracked_dwords, 2015 + 70400 + 32 + 1);
+	 * fences here cover all 32 registers (64 dwords instead of 32),
+	 * GUC_STATUS is tracked (read-only, MIA held in reset), and so is
+	 * each engine's RING_EIR (write-1-to-clear). */
+	ck_assert_uint_eq(t_ctx->mmio.tracked_dwords, 2015 + 70400 + 32 + 1 + 4);
 	r = gvt_mmio_find_reg(&t_ctx->mmio, 0x44200);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_str_eq(r->name, "GEN8_MASTER_IRQ");
