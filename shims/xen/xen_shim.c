@@ -68,7 +68,6 @@ enum {
 	ONCE_COUNT = 1u << 1,
 	ONCE_GUEST_MEM = 1u << 2,
 	ONCE_TYPE = 1u << 3,
-	ONCE_DIR = 1u << 4,
 };
 
 enum access_kind { KIND_PIO, KIND_MEM, KIND_CFG };
@@ -552,7 +551,10 @@ static void do_access(struct gvt_xen *x, enum access_kind kind, ioreq_t *r)
 		uint64_t addr = r->df ? r->addr - step : r->addr + step;
 		uint64_t gpa = r->df ? r->data - step : r->data + step;
 
-		if (kind == KIND_CFG) {
+		if (kind == KIND_PIO) {
+			/* rep ins/outs: one port, memory steps. */
+			addr = r->addr;
+		} else if (kind == KIND_CFG) {
 			/* Only the offset steps; the function stays. */
 			uint32_t reg = (uint32_t)r->addr;
 
@@ -587,10 +589,6 @@ static void do_access(struct gvt_xen *x, enum access_kind kind, ioreq_t *r)
 
 static void handle(struct gvt_xen *x, ioreq_t *r)
 {
-	if (r->dir != IOREQ_READ && r->dir != IOREQ_WRITE) {
-		guest_bad(x, ONCE_DIR, r, "bad direction");
-		return;
-	}
 	switch (r->type) {
 	case IOREQ_TYPE_PIO:
 		x->st.pio++;
