@@ -19,6 +19,9 @@ int main(void)
 #ifdef GVT_TEST_VFIO_USER
 		vfio_user_suite,
 #endif
+#ifdef GVT_TEST_XEN
+		xen_suite,
+#endif
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -83,5 +83,6 @@ Suite *sched_policy_suite(void);
 Suite *trace_suite(void);
 Suite *vgpu_suite(void);
 Suite *vfio_user_suite(void);
+Suite *xen_suite(void);
 
 #endif /* GVT_TEST_HARNESS_H */
