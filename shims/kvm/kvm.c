@@ -94,6 +94,7 @@ struct gvt_kvm {
 	struct gvt_kvm_mem mem[GVT_KVM_MEM_MAX];
 	unsigned int nr_mem;
 	bool tracking;		/* page tracking through read-only memslots */
+	struct gvt_hv_ops ops;	/* gvt_kvm_hv_ops(): with tracking or not */
 	void (*pause_vcpus)(void *opaque, bool pause);
 	void *pause_opaque;
 	/* Taken inside the vGPU's lock (libgvt calls page_track_* holding
@@ -514,33 +515,20 @@ static void layouts_restore(struct gvt_kvm *k)
 	pthread_mutex_unlock(&k->slot_lock);
 }
 
-static const struct gvt_hv_ops ops_plain = {
+/* What every attachment's ops start from; track_init() adds tracking. */
+static const struct gvt_hv_ops ops_base = {
 	.version = GVT_HV_OPS_VERSION,
 	.read_gpa = kvm_read_gpa,
 	.write_gpa = kvm_write_gpa,
 	.dma_map = kvm_dma_map,
 	.dma_unmap = kvm_dma_unmap,
 	.inject_msi = kvm_inject_msi,
-	.set_intx = kvm_set_intx,
-};
-
-static const struct gvt_hv_ops ops_tracking = {
-	.version = GVT_HV_OPS_VERSION,
-	.read_gpa = kvm_read_gpa,
-	.write_gpa = kvm_write_gpa,
-	.dma_map = kvm_dma_map,
-	.dma_unmap = kvm_dma_unmap,
-	.inject_msi = kvm_inject_msi,
-	.page_track_enable = kvm_track_enable,
-	.page_track_disable = kvm_track_disable,
 	.set_intx = kvm_set_intx,
 };
 
 const struct gvt_hv_ops *gvt_kvm_hv_ops(const struct gvt_kvm *kvm)
 {
-	if (!kvm)
-		return NULL;
-	return kvm->tracking ? &ops_tracking : &ops_plain;
+	return kvm ? &kvm->ops : NULL;
 }
 
 /* ---- the coalesced ring ---- */
@@ -1051,6 +1039,8 @@ static int track_init(struct gvt_kvm *k, const struct gvt_kvm_params *p)
 	k->pause_vcpus = p->pause_vcpus;
 	k->pause_opaque = p->pause_opaque;
 	k->tracking = true;
+	k->ops.page_track_enable = kvm_track_enable;
+	k->ops.page_track_disable = kvm_track_disable;
 	return 0;
 }
 
@@ -1080,6 +1070,7 @@ int gvt_kvm_create(const struct gvt_kvm_params *params, struct gvt_kvm **out)
 	if (!k)
 		return -ENOMEM;
 	k->vm_fd = params->vm_fd;
+	k->ops = ops_base;
 	memcpy(k->mem, params->mem, params->nr_mem * sizeof(*k->mem));
 	k->nr_mem = params->nr_mem;
 	k->ring = params->coalesced_ring;

@@ -83,6 +83,7 @@ struct gvt_xen {
 	void *port;
 	bool own_port;		/* the libxen port: freed with the server */
 	struct gvt_xen_params p;
+	struct gvt_hv_ops ops;	/* gvt_xen_hv_ops(): with tracking or not */
 	uint64_t sbdf;		/* the top half of a PCI_CONFIG addr */
 	enum xen_stage stage;
 	uint16_t id;		/* the ioreq server */
@@ -290,7 +291,8 @@ static int xen_set_intx(void *hv, bool asserted)
 	return x->po->set_intx(x->port, asserted);
 }
 
-static const struct gvt_hv_ops ops_plain = {
+/* What every server's ops start from; page tracking adds its two. */
+static const struct gvt_hv_ops ops_base = {
 	.version = GVT_HV_OPS_VERSION,
 	.read_gpa = xen_read_gpa,
 	.write_gpa = xen_write_gpa,
@@ -298,25 +300,11 @@ static const struct gvt_hv_ops ops_plain = {
 	.dma_unmap = xen_dma_unmap,
 	.inject_msi = xen_inject_msi,
 	.set_intx = xen_set_intx,
-};
-
-static const struct gvt_hv_ops ops_tracking = {
-	.version = GVT_HV_OPS_VERSION,
-	.read_gpa = xen_read_gpa,
-	.write_gpa = xen_write_gpa,
-	.dma_map = xen_dma_map,
-	.dma_unmap = xen_dma_unmap,
-	.inject_msi = xen_inject_msi,
-	.set_intx = xen_set_intx,
-	.page_track_enable = xen_track_enable,
-	.page_track_disable = xen_track_disable,
 };
 
 const struct gvt_hv_ops *gvt_xen_hv_ops(const struct gvt_xen *xen)
 {
-	if (!xen)
-		return NULL;
-	return xen->p.page_track ? &ops_tracking : &ops_plain;
+	return xen ? &xen->ops : NULL;
 }
 
 /* ---- BARs ---- */
@@ -812,6 +800,11 @@ int gvt_xen_create_port(const struct gvt_xen_params *params,
 	x->po = ops;
 	x->port = port;
 	x->p = *params;
+	x->ops = ops_base;
+	if (params->page_track) {
+		x->ops.page_track_enable = xen_track_enable;
+		x->ops.page_track_disable = xen_track_disable;
+	}
 	x->nr_vcpus = params->nr_vcpus;
 	x->sbdf = (uint64_t)params->segment << 16 | (uint64_t)params->bus << 8 |
 		  (uint64_t)params->dev << 3 | params->func;
