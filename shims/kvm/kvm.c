@@ -49,22 +49,14 @@
 
 #include <gvt/gvt_kvm.h>
 
+#include "shim_bars.h"
+
 #define PAGE_BYTES 4096u
 /* The ring's slots: the page less its two indices (uapi kvm.h says so in
  * terms of the kernel's PAGE_SIZE, which userspace has no macro for). */
 #define RING_SLOTS ((PAGE_BYTES - sizeof(struct kvm_coalesced_mmio_ring)) / \
 		    sizeof(struct kvm_coalesced_mmio))
 #define MAX_PORTS 8
-
-/* PCI config space. */
-#define CFG_COMMAND 0x04
-#define CFG_COMMAND_IO 0x1u
-#define CFG_COMMAND_MEM 0x2u
-#define CFG_BAR0 0x10
-
-/* BARs the shim decodes: BAR0 registers+GGTT, BAR2 aperture, BAR4 I/O. */
-enum { SHIM_BAR_MMIO, SHIM_BAR_APERTURE, SHIM_BAR_IO, SHIM_BARS };
-static const unsigned int bar_index[SHIM_BARS] = { 0, 2, 4 };
 
 /* How the running kernel decides that the coalesced ring is full. */
 enum ring_rule {
@@ -111,9 +103,7 @@ struct gvt_kvm {
 
 	pthread_mutex_t lock;	/* everything below */
 	struct gvt_vgpu *vgpu;
-	uint64_t bar_base[SHIM_BARS];
-	uint64_t bar_size[SHIM_BARS];
-	bool mem_decode, io_decode;
+	struct shim_bars bars;	/* as the guest placed them */
 	/* Coalesced zones: one per submit port, at zone_base + port[i]. */
 	uint32_t port[MAX_PORTS];
 	unsigned int nr_ports;
@@ -707,14 +697,14 @@ static void zones_place(struct gvt_kvm *k)
 {
 	if (!k->ring || !k->vgpu || k->rule == RING_RULE_NONE)
 		return;
-	if (k->zones && k->mem_decode && k->zone_base == k->bar_base[SHIM_BAR_MMIO])
+	if (k->zones && k->bars.mem_decode && k->zone_base == k->bars.base[SHIM_BAR_MMIO])
 		return;
 	zones_remove(k);
-	if (!k->mem_decode || !k->bar_base[SHIM_BAR_MMIO])
+	if (!k->bars.mem_decode || !k->bars.base[SHIM_BAR_MMIO])
 		return;
 	if (!k->nr_ports)
 		return;
-	k->zone_base = k->bar_base[SHIM_BAR_MMIO];
+	k->zone_base = k->bars.base[SHIM_BAR_MMIO];
 	/* No zone of ours exists, so nothing of ours is in the ring: start
 	 * reading where the kernel will write next, and take no write until
 	 * every zone is in place (a vCPU that writes one meanwhile exits,
@@ -745,12 +735,6 @@ static void zones_place(struct gvt_kvm *k)
 /* Re-read the BARs and the command register from config space. */
 static void bars_decode(struct gvt_kvm *k)
 {
-	struct gvt_vgpu_info info;
-	uint16_t cmd = 0;
-
-	if (gvt_vgpu_get_info(k->vgpu, &info) ||
-	    gvt_vgpu_cfg_read(k->vgpu, CFG_COMMAND, &cmd, 2))
-		return;
 	/* The submit ports: counted in the stats, and posted when a ring
 	 * was given. */
 	if (!k->nr_ports) {
@@ -759,21 +743,8 @@ static void bars_decode(struct gvt_kvm *k)
 
 		k->nr_ports = n > 0 ? (unsigned int)n : 0;
 	}
-	k->mem_decode = cmd & CFG_COMMAND_MEM;
-	k->io_decode = cmd & CFG_COMMAND_IO;
-	for (int b = 0; b < SHIM_BARS; b++) {
-		unsigned int i = bar_index[b];
-		uint32_t lo = 0, hi = 0;
-
-		k->bar_size[b] = info.bar[i].size;
-		if (gvt_vgpu_cfg_read(k->vgpu, CFG_BAR0 + 4 * i, &lo, 4))
-			continue;
-		if (info.bar[i].flags & GVT_BAR_MEM64 &&
-		    gvt_vgpu_cfg_read(k->vgpu, CFG_BAR0 + 4 * (i + 1), &hi, 4))
-			continue;
-		k->bar_base[b] = (info.bar[i].flags & GVT_BAR_IO) ? (lo & ~3u) :
-				 ((uint64_t)hi << 32 | (lo & ~0xfu));
-	}
+	if (shim_bars_read(k->vgpu, &k->bars))
+		return;
 	zones_place(k);
 }
 
@@ -799,27 +770,6 @@ static int bar_access(struct gvt_kvm *k, int bar, uint64_t off, void *data,
 	}
 	k->st.libgvt_ns += now_ns() - t0;
 	return ret;
-}
-
-/* Which of our BARs holds [@addr, @addr + @len), or -1. */
-static int bar_of(const struct gvt_kvm *k, bool io, uint64_t addr,
-		  uint32_t len, uint64_t *off)
-{
-	int first = io ? SHIM_BAR_IO : SHIM_BAR_MMIO;
-	int end = io ? SHIM_BAR_IO + 1 : SHIM_BAR_IO;
-
-	if (io ? !k->io_decode : !k->mem_decode)
-		return -1;
-	for (int b = first; b < end; b++) {
-		uint64_t base = k->bar_base[b], size = k->bar_size[b];
-
-		if (size && base && addr >= base && addr - base < size &&
-		    len <= size - (addr - base)) {
-			*off = addr - base;
-			return b;
-		}
-	}
-	return -1;
 }
 
 static bool is_submit_port(const struct gvt_kvm *k, uint64_t off)
@@ -895,7 +845,7 @@ static int vgpu_access(struct gvt_kvm *k, bool io, uint64_t addr, void *data,
 		pthread_mutex_unlock(&k->lock);
 		return 0;
 	}
-	bar = bar_of(k, io, addr, len, &off);
+	bar = shim_bar_of(&k->bars, io, addr, len, &off);
 	if (bar < 0 && !io && k->tracking && host_of(k, addr, 1)) {
 		drain(k);
 		k->st.exits++;

@@ -34,21 +34,13 @@
 #include <xen/xen.h>
 #include <xen/hvm/ioreq.h>
 
+#include "shim_bars.h"
 #include "xen_port.h"
 
 #define PAGE_BYTES 4096u
 /* Xen splits a string access so that its memory side stays within one
  * page: at most 4096 one-byte elements. More is a malformed request. */
 #define REPS_MAX 4096u
-
-#define CFG_COMMAND 0x04
-#define CFG_COMMAND_IO 0x1u
-#define CFG_COMMAND_MEM 0x2u
-#define CFG_BAR0 0x10
-
-/* BARs the shim routes: BAR0 registers+GGTT, BAR2 aperture, BAR4 I/O. */
-enum { SHIM_BAR_MMIO, SHIM_BAR_APERTURE, SHIM_BAR_IO, SHIM_BARS };
-static const unsigned int bar_index[SHIM_BARS] = { 0, 2, 4 };
 
 /* Setup steps, in order; teardown undoes those done, in reverse. */
 enum xen_stage {
@@ -94,9 +86,7 @@ struct gvt_xen {
 
 	/* The ioreq thread's own state. */
 	struct gvt_vgpu *vgpu;
-	uint64_t bar_base[SHIM_BARS];
-	uint64_t bar_size[SHIM_BARS];
-	bool mem_decode, io_decode;
+	struct shim_bars bars;	/* as the guest placed them */
 	struct range range[SHIM_BARS];	/* what Xen routes to us now */
 	unsigned int once;	/* ONCE_* already logged */
 	struct gvt_xen_stats st;
@@ -317,32 +307,20 @@ const struct gvt_hv_ops *gvt_xen_hv_ops(const struct gvt_xen *xen)
 static void bars_update(struct gvt_xen *x)
 {
 	struct range want[SHIM_BARS];
-	struct gvt_vgpu_info info;
-	uint16_t cmd = 0;
 
-	if (gvt_vgpu_get_info(x->vgpu, &info) ||
-	    gvt_vgpu_cfg_read(x->vgpu, CFG_COMMAND, &cmd, 2))
+	if (shim_bars_read(x->vgpu, &x->bars))
 		return;
-	x->mem_decode = cmd & CFG_COMMAND_MEM;
-	x->io_decode = cmd & CFG_COMMAND_IO;
 	for (int b = 0; b < SHIM_BARS; b++) {
-		unsigned int i = bar_index[b];
-		bool io = info.bar[i].flags & GVT_BAR_IO;
-		uint32_t lo = 0, hi = 0;
+		bool io = b == SHIM_BAR_IO;
+		uint64_t base = x->bars.base[b], size = x->bars.size[b];
 
-		x->bar_size[b] = info.bar[i].size;
-		if (gvt_vgpu_cfg_read(x->vgpu, CFG_BAR0 + 4 * i, &lo, 4) ||
-		    (info.bar[i].flags & GVT_BAR_MEM64 &&
-		     gvt_vgpu_cfg_read(x->vgpu, CFG_BAR0 + 4 * (i + 1), &hi, 4)))
-			lo = hi = 0;
-		x->bar_base[b] = io ? (lo & ~3u) : ((uint64_t)hi << 32 | (lo & ~0xfu));
 		want[b] = (struct range){
-			.mapped = x->bar_size[b] && x->bar_base[b] &&
-				  (io ? x->io_decode : x->mem_decode) &&
-				  x->bar_base[b] + x->bar_size[b] - 1 >= x->bar_base[b],
+			.mapped = size && base &&
+				  (io ? x->bars.io_decode : x->bars.mem_decode) &&
+				  base + size - 1 >= base,
 			.mmio = !io,
-			.start = x->bar_base[b],
-			.end = x->bar_base[b] + x->bar_size[b] - 1,
+			.start = base,
+			.end = base + size - 1,
 		};
 	}
 	for (int b = 0; b < SHIM_BARS; b++) {
@@ -355,7 +333,7 @@ static void bars_update(struct gvt_xen *x)
 		ret = x->po->map_range(x->port, x->id, r->mmio, r->start, r->end, false);
 		if (ret)
 			shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot unmap BAR%u 0x%llx-0x%llx from the ioreq server: %s",
-				 x->p.domid, bar_index[b], (unsigned long long)r->start,
+				 x->p.domid, shim_bar_index[b], (unsigned long long)r->start,
 				 (unsigned long long)r->end, strerror(-ret));
 		r->mapped = false;
 		x->st.range_updates++;
@@ -371,33 +349,12 @@ static void bars_update(struct gvt_xen *x)
 		x->st.range_updates++;
 		if (ret) {
 			shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot route BAR%u 0x%llx-0x%llx to the ioreq server: %s",
-				 x->p.domid, bar_index[b], (unsigned long long)want[b].start,
+				 x->p.domid, shim_bar_index[b], (unsigned long long)want[b].start,
 				 (unsigned long long)want[b].end, strerror(-ret));
 			continue;
 		}
 		*r = want[b];
 	}
-}
-
-/* Which of our BARs holds [@addr, @addr + @len), or -1. */
-static int bar_of(const struct gvt_xen *x, bool io, uint64_t addr,
-		  uint32_t len, uint64_t *off)
-{
-	int first = io ? SHIM_BAR_IO : SHIM_BAR_MMIO;
-	int end = io ? SHIM_BAR_IO + 1 : SHIM_BAR_IO;
-
-	if (io ? !x->io_decode : !x->mem_decode)
-		return -1;
-	for (int b = first; b < end; b++) {
-		uint64_t base = x->bar_base[b], size = x->bar_size[b];
-
-		if (size && base && addr >= base && addr - base < size &&
-		    len <= size - (addr - base)) {
-			*off = addr - base;
-			return b;
-		}
-	}
-	return -1;
 }
 
 /* ---- one element of a request ---- */
@@ -463,13 +420,13 @@ static void element(struct gvt_xen *x, enum access_kind kind, uint64_t addr,
 			bars_update(x);
 		break;
 	case KIND_PIO:
-		if (bar_of(x, true, addr, size, &off) < 0)
+		if (shim_bar_of(&x->bars, true, addr, size, &off) < 0)
 			break;
 		ret = write ? gvt_vgpu_io_write(x->vgpu, (uint32_t)off, buf, size) :
 			      gvt_vgpu_io_read(x->vgpu, (uint32_t)off, buf, size);
 		break;
 	case KIND_MEM:
-		bar = bar_of(x, false, addr, size, &off);
+		bar = shim_bar_of(&x->bars, false, addr, size, &off);
 		if (bar == SHIM_BAR_MMIO)
 			ret = write ? gvt_vgpu_mmio_write(x->vgpu, off, buf, size) :
 				      gvt_vgpu_mmio_read(x->vgpu, off, buf, size);
@@ -762,7 +719,7 @@ void gvt_xen_teardown(struct gvt_xen *x)
 
 		if (r->mapped && x->po->map_range(x->port, x->id, r->mmio, r->start, r->end, false))
 			shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot unmap BAR%u from the ioreq server",
-				 x->p.domid, bar_index[b]);
+				 x->p.domid, shim_bar_index[b]);
 		r->mapped = false;
 	}
 	if (x->stage >= STAGE_MEM_TYPE && x->p.page_track &&
