@@ -138,6 +138,11 @@ struct gvt_engine_state {
 	uint32_t queued;
 	struct gvt_sched_client client;
 	struct gvt_engine_stats stats;
+	uint64_t delivered;		/* workloads whose guest was told they
+					 * finished (completed, hung, cancelled) */
+	uint64_t deliver_limit;		/* deliver no more than this many in
+					 * all; UINT64_MAX: no limit (replay
+					 * sets one, scheduler.c) */
 
 	/* The GPU thread's. */
 	struct gvt_shadow_ctx shadow_ctx;
@@ -164,6 +169,8 @@ struct gvt_vgpu {
 	struct gvt_workload *done_head;		/* finished, not delivered: */
 	struct gvt_workload *done_tail;		/*   the scheduler's lock */
 	uint32_t done_count;
+	bool deliveries_limited;		/* an engine has a deliver_limit
+						 * (scheduler's lock) */
 	const struct gvt_type_desc *type;
 	unsigned int id;			/* 1..GVT_MAX_VGPUS */
 	const struct gvt_hv_ops *hv_ops;

@@ -5,8 +5,9 @@
  * status page), the context-switch interrupt and its MSI come, the work
  * really ran through the guest's PPGTT, lite restores, preemption between
  * vGPUs, hangs and their recovery, refused workloads, resets and destroys
- * with work in flight, and 4 vGPUs x 10,000 workloads losing and
- * duplicating nothing.
+ * with work in flight, 4 vGPUs x 10,000 workloads losing and duplicating
+ * nothing, recordings that replay, and completions held back the way a
+ * replay holds them.
  *
  * The guest side is written from the PRM's layout (GGTT entries, context
  * image, ring, ELSP, CSB: here and in tests/mock/guest_gen9.h), not from
@@ -1487,6 +1488,185 @@ START_TEST(test_execlist_recorded_submissions_replay)
 }
 END_TEST
 
+/* ---- (i) completions held back: replay's limit ---- */
+
+static uint64_t delivered(struct tguest *g, unsigned int e)
+{
+	uint64_t n = 0;
+
+	ck_assert_int_eq(gvt_vgpu_completions_delivered(g->vgpu, e, &n), 0);
+	return n;
+}
+
+static void limit(struct tguest *g, unsigned int e, uint64_t n)
+{
+	ck_assert_int_eq(gvt_vgpu_limit_completions(g->vgpu, e, n), 0);
+}
+
+/* Wait until engine @e has run everything queued: finished on the GPU,
+ * whether or not the guest was told. */
+static void wait_ran(struct tguest *g, unsigned int e)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+
+	while (estats(g, e).queued && now_ms() < end)
+		usleep(1000);
+	ck_assert_uint_eq(estats(g, e).queued, 0);
+}
+
+/*
+ * A workload that finishes beyond the limit ran (its store landed) but
+ * the guest sees nothing of it: no completion in the CSB, no head written
+ * back, not delivered, still pending. Raising the limit delivers it.
+ */
+START_TEST(test_execlist_held_completion_waits_for_its_limit)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	unsigned int msi0;
+
+	tg_open(&g, t_ctx);
+	ck_assert_int_eq(gvt_vgpu_limit_completions(g.vgpu, GVT_ENGINES_MAX, 0), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_completions_delivered(g.vgpu, 0, NULL), -EINVAL);
+	ctx_new(&g, &c, 0, 0xc0, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	limit(&g, 0, 0);
+	emit_store(&g, &c, gma, 0x5a);
+	elsp(&g, &c, NULL);
+	wait_ran(&g, 0);
+	ck_assert_uint_eq(ram_ld(&g, gpa), 0x5a);
+	wr(&g, GT_IIR0, ~0u);	/* the idle-to-active interrupt is seen */
+	msi0 = atomic_load(&g.hv->num_msi);
+	usleep(20 * 1000);	/* time enough to deliver, were it allowed */
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
+	ck_assert_uint_eq(ctx_head(&g, &c), 0);
+	ck_assert_uint_eq(atomic_load(&g.hv->num_msi), msi0);
+	ck_assert_uint_eq(delivered(&g, 0), 0);
+	ck_assert_uint_eq(estats(&g, 0).completed, 0);
+	ck_assert_int_eq(gvt_vgpu_wait_idle(g.vgpu, 20), -ETIMEDOUT);
+
+	limit(&g, 0, 1);
+	ck_assert_uint_eq(csb_wait(&g, 0, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ctx_head(&g, &c) & HEAD_ADDR, ctx_tail(&c));
+	ck_assert_uint_gt(atomic_load(&g.hv->num_msi), msi0);
+	ck_assert_uint_eq(delivered(&g, 0), 1);
+	ck_assert_uint_eq(estats(&g, 0).completed, 1);
+	ck_assert_int_eq(gvt_vgpu_wait_idle(g.vgpu, WAIT_MS), 0);
+
+	/* Unlimited again: completions come as they happen. */
+	limit(&g, 0, GVT_COMPLETIONS_UNLIMITED);
+	run_store(&g, &c, gma + 4, 0x5b);
+	ck_assert_uint_eq(delivered(&g, 0), 2);
+	tg_ok(&g);
+	tg_close(&g);
+}
+END_TEST
+
+/* The limit counts workloads, not submissions: of two elements held, a
+ * limit one higher delivers the first (the element switch), in order. */
+START_TEST(test_execlist_held_completions_go_one_by_one)
+{
+	struct tguest g;
+	struct tctx c0, c1;
+	struct csb ev[8];
+	uint64_t gma;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c0, 1, 0xc4, 4);
+	ctx_new(&g, &c1, 1, 0xc5, 4);
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 1, 0);
+	emit_store(&g, &c0, gma, 1);
+	emit_store(&g, &c1, gma + 4, 2);
+	elsp(&g, &c0, &c1);
+	wait_ran(&g, 1);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
+
+	limit(&g, 1, 1);
+	ck_assert_uint_eq(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[0].hi, 0xc4);
+	usleep(20 * 1000);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 0);
+	ck_assert_uint_eq(delivered(&g, 1), 1);
+
+	limit(&g, 1, 2);
+	ck_assert_uint_eq(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[0].hi, 0xc5);
+	ck_assert_uint_eq(delivered(&g, 1), 2);
+	tg_ok(&g);
+	tg_close(&g);
+}
+END_TEST
+
+/*
+ * Resets drop held completions as they drop any the guest was not told
+ * of, and the limit stays: an engine reset loses bcs's, and raising the
+ * limit afterwards delivers nothing of it; a device reset drops rcs's and
+ * leaves nothing pending or mapped; destroy with completions held returns
+ * and gives back every mapping.
+ */
+START_TEST(test_execlist_held_completions_dropped_by_resets_and_destroy)
+{
+	struct tguest g, h;
+	struct tctx c[2];
+	struct csb ev[8];
+	struct mock_hv *hv;
+	uint64_t gma, gpa;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c[0], 0, 0xc8, 4);
+	ctx_new(&g, &c[1], 1, 0xc9, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	for (unsigned int e = 0; e < 2; e++) {
+		limit(&g, e, 0);
+		emit_store(&g, &c[e], gma + 4 * e, 0x10 + e);
+		elsp(&g, &c[e], NULL);
+		wait_ran(&g, e);
+		ck_assert_uint_eq(ram_ld(&g, gpa + 4 * e), 0x10 + e);
+	}
+
+	engine_reset(&g, &c[1]);
+	limit(&g, 1, 1);
+	usleep(20 * 1000);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 0);
+	ck_assert_uint_eq(delivered(&g, 1), 0);
+	/* The engine's next workload is the one the limit lets through. */
+	emit_store(&g, &c[1], gma + 8, 0x12);
+	elsp(&g, &c[1], NULL);
+	ck_assert_uint_eq(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 2);
+	ck_assert_uint_eq(delivered(&g, 1), 1);
+	ck_assert_uint_eq(ram_ld(&g, gpa + 8), 0x12);
+
+	ck_assert_int_eq(gvt_vgpu_reset(g.vgpu), 0);
+	ck_assert_int_eq(gvt_vgpu_wait_idle(g.vgpu, 0), 0);
+	ck_assert_uint_eq(delivered(&g, 0), 0);
+	ck_assert_uint_eq(estats(&g, 0).completed, 0);
+	ck_assert_uint_eq(g.hv->maps_live, g.maps_at_create);
+	ck_assert_uint_eq(g.hv->bad_unmaps, 0);
+
+	tg_open(&h, t_ctx);
+	ctx_new(&h, &c[0], 0, 0xca, 4);
+	data_alloc(&h, PAGE, &gma);
+	limit(&h, 0, 0);
+	emit_store(&h, &c[0], gma, 1);
+	elsp(&h, &c[0], NULL);
+	wait_ran(&h, 0);
+	hv = h.hv;
+	gvt_vgpu_destroy(h.vgpu);
+	ck_assert_uint_eq(hv->maps_live, 0);
+	ck_assert_uint_eq(hv->bad_unmaps, 0);
+	mock_hv_destroy(hv);
+	tg_close(&g);
+}
+END_TEST
+
 Suite *execlist_suite(void)
 {
 	Suite *s = suite_create("execlist");
@@ -1507,6 +1687,9 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_long_submission_making_progress_is_no_hang);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
 	ADD_TEST(tc, test_execlist_recorded_submissions_replay);
+	ADD_TEST(tc, test_execlist_held_completion_waits_for_its_limit);
+	ADD_TEST(tc, test_execlist_held_completions_go_one_by_one);
+	ADD_TEST(tc, test_execlist_held_completions_dropped_by_resets_and_destroy);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
 	ADD_TEST(tc, test_execlist_unmapped_store_lands_in_scratch);
