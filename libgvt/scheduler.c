@@ -287,6 +287,7 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 		}
 		return st->commands != 0;
 	case GVT_PGPU_DONE:
+		gvt_workload_ran(w);
 		off_engine(s, engine, w->vgpu);
 		finish(ctx, w, GVT_WL_DONE, now);
 		return true;

@@ -1606,6 +1606,37 @@ START_TEST(test_execlist_held_completions_go_one_by_one)
 END_TEST
 
 /*
+ * A completion delivered after the engine ran the next workload still
+ * writes back its own context's timestamp: the engine's shadow image by
+ * then holds the next context's (here far larger).
+ */
+START_TEST(test_execlist_held_completion_writes_back_its_own_timestamp)
+{
+	struct tguest g;
+	struct tctx c0, c1;
+	struct csb ev[8];
+	uint64_t gma;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c0, 0, 0xc6, 4);
+	ctx_new(&g, &c1, 0, 0xc7, 4);
+	ctx_regs(&g, &c1)[CTX_TIMESTAMP + 1] = 0x40000000;
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 0, 0);
+	emit_store(&g, &c0, gma, 1);
+	emit_store(&g, &c1, gma + 4, 2);
+	elsp(&g, &c0, &c1);
+	wait_ran(&g, 0);
+	limit(&g, 0, 2);
+	ck_assert_uint_eq(csb_wait(&g, 0, CSB_A2I, ev, 8, WAIT_MS), 3);
+	ck_assert_uint_lt(ctx_regs(&g, &c0)[CTX_TIMESTAMP + 1], 0x40000000);
+	ck_assert_uint_ge(ctx_regs(&g, &c1)[CTX_TIMESTAMP + 1], 0x40000000);
+	tg_ok(&g);
+	tg_close(&g);
+}
+END_TEST
+
+/*
  * Resets drop held completions as they drop any the guest was not told
  * of, and the limit stays: an engine reset loses bcs's, and raising the
  * limit afterwards delivers nothing of it; a device reset drops rcs's and
@@ -1689,6 +1720,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_recorded_submissions_replay);
 	ADD_TEST(tc, test_execlist_held_completion_waits_for_its_limit);
 	ADD_TEST(tc, test_execlist_held_completions_go_one_by_one);
+	ADD_TEST(tc, test_execlist_held_completion_writes_back_its_own_timestamp);
 	ADD_TEST(tc, test_execlist_held_completions_dropped_by_resets_and_destroy);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
