@@ -1698,6 +1698,83 @@ START_TEST(test_execlist_held_completions_dropped_by_resets_and_destroy)
 }
 END_TEST
 
+/* The line of @path at or after line @from that starts with @prefix; 0
+ * if none. */
+static unsigned int trace_find(const char *path, const char *prefix,
+			       unsigned int from)
+{
+	char line[1100];
+	unsigned int n = 0, found = 0;
+	FILE *f = fopen(path, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		if (++n >= from && !strncmp(line, prefix, strlen(prefix)))
+			found = n;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A guest that polls the CSB while its GPU works, as i915 does: the
+ * recorded guest read bcs's CSB after rcs's workload completed but before
+ * bcs's, though bcs's was submitted first (here the recording holds it
+ * back; in CI a slow recorded GPU did). The replay's GPU runs both at
+ * once, so bcs's finishes before rcs's; without the replay's limit its
+ * completion reached the guest before the read, which saw one CSB entry
+ * more than the recording ("expected 0x...0, got 0x...1").
+ */
+START_TEST(test_execlist_replay_holds_a_completion_past_an_earlier_read)
+{
+	struct replay_report rep = { 0 };
+	char path[] = "/tmp/gvt-el-held-XXXXXX", csb_ptr[32];
+	unsigned int rcs_done, read, bcs_done;
+	struct tguest g;
+	struct tctx c[2];
+	struct csb ev[8];
+	uint64_t gma;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	tg_trace_path = path;
+	tg_open(&g, t_ctx);
+	tg_trace_path = NULL;
+	ctx_new(&g, &c[0], 0, 0xd0, 4);
+	ctx_new(&g, &c[1], 1, 0xd1, 4);
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 1, 0);
+	emit_store(&g, &c[1], gma, 0xb);
+	elsp(&g, &c[1], NULL);
+	emit_store(&g, &c[0], gma + 4, 0xa);
+	elsp(&g, &c[0], NULL);
+	stats_wait(&g, 0, completed, 1);
+	wait_ran(&g, 1);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);	/* idle to active only */
+	limit(&g, 1, 1);
+	stats_wait(&g, 1, completed, 1);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	tg_ok(&g);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(g.vgpu), 0);
+	tg_close(&g);
+
+	/* The recording says so: rcs done, bcs's CSB read, then bcs done. */
+	snprintf(csb_ptr, sizeof(csb_ptr), "r 1 0x%x ", guest_eng_base[1] + R_CSB_PTR);
+	rcs_done = trace_find(path, "done 1 rcs 1", 1);
+	read = rcs_done ? trace_find(path, csb_ptr, rcs_done) : 0;
+	bcs_done = trace_find(path, "done 1 bcs 1", 1);
+	ck_assert_msg(rcs_done && read && bcs_done > read,
+		      "%s: done rcs at line %u, CSB read at %u, done bcs at %u", path,
+		      rcs_done, read, bcs_done);
+
+	replay_file(path, &rep);
+	ck_assert_msg(rep.failures == 0, "%s line %u: %s", path, rep.error[0].line,
+		      rep.error[0].message);
+	unlink(path);
+}
+END_TEST
+
 Suite *execlist_suite(void)
 {
 	Suite *s = suite_create("execlist");
@@ -1722,6 +1799,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_held_completions_go_one_by_one);
 	ADD_TEST(tc, test_execlist_held_completion_writes_back_its_own_timestamp);
 	ADD_TEST(tc, test_execlist_held_completions_dropped_by_resets_and_destroy);
+	ADD_TEST(tc, test_execlist_replay_holds_a_completion_past_an_earlier_read);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
 	ADD_TEST(tc, test_execlist_unmapped_store_lands_in_scratch);
