@@ -270,6 +270,28 @@ int gvt_ppgtt_gma_to_gpa(struct gvt_vgpu *vgpu,
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);
 void gvt_pvinfo_reset(struct gvt_vgpu *vgpu);
 
+/*
+ * While recording, an access holds the vGPU's (recursive) lock from its
+ * first trace line to its last. The GPU thread only tries that lock, so no
+ * completion is delivered in between: each done line falls exactly where
+ * the guest saw its completion, as replay, which holds completions until
+ * their done line, needs. Returns whether it locked, for
+ * gvt_trace_unlock().
+ */
+static inline bool gvt_trace_lock(struct gvt_vgpu *vgpu)
+{
+	if (likely(!vgpu->trace))
+		return false;
+	pthread_mutex_lock(&vgpu->lock);
+	return true;
+}
+
+static inline void gvt_trace_unlock(struct gvt_vgpu *vgpu, bool locked)
+{
+	if (locked)
+		pthread_mutex_unlock(&vgpu->lock);
+}
+
 /* trace.c: recording, called only while vgpu->trace is set */
 void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,
 		  uint32_t size, const void *data);

@@ -1775,6 +1775,93 @@ START_TEST(test_execlist_replay_holds_a_completion_past_an_earlier_read)
 }
 END_TEST
 
+/* The log sink of the next test: it runs inside the guest's access that
+ * logged, and lets a held completion through from there. */
+struct mid_access {
+	struct tguest *g;
+	bool armed;
+	int err;			/* of the calls made from the sink */
+	uint64_t delivered_meanwhile;	/* UINT64_MAX: never ran */
+};
+
+static void let_through_mid_access(void *opaque, int level, const char *msg)
+{
+	struct mid_access *m = opaque;
+
+	t_log_sink(NULL, level, msg);
+	if (!m->armed || !strstr(msg, "outside its slice"))
+		return;
+	m->armed = false;
+	m->err = gvt_vgpu_limit_completions(m->g->vgpu, 1, 1);
+	usleep(20 * 1000);	/* time enough to deliver, were it allowed */
+	if (!m->err)
+		m->err = gvt_vgpu_completions_delivered(m->g->vgpu, 1,
+						       &m->delivered_meanwhile);
+}
+
+/*
+ * While recording, no completion reaches the guest in the middle of an
+ * access: one that did could change what the access saw after its done
+ * lines were written, and its done line would follow the access in the
+ * trace though the guest saw it first. Here bcs's completion is let
+ * through from inside an aperture read (from its log line): it must wait
+ * for the read to end, and its done line must follow the read's line.
+ */
+START_TEST(test_execlist_recording_keeps_completions_out_of_an_access)
+{
+	struct mid_access m = { .delivered_meanwhile = UINT64_MAX };
+	struct gvt_ctx_params p = {
+		.platform = GVT_PLATFORM_SKL,
+		.backend = GVT_BACKEND_SIM,
+		.aperture_mib = 1024,
+		.log_fn = let_through_mid_access,
+		.log_opaque = &m,
+		.log_level = GVT_LOG_INFO,
+	};
+	struct gvt_ctx *ctx = NULL;
+	char path[] = "/tmp/gvt-el-mid-XXXXXX";
+	struct replay_report rep = { 0 };
+	unsigned int read, bcs_done;
+	struct tguest g;
+	struct tctx c;
+	uint64_t gma, v = 0;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	m.g = &g;
+	ck_assert_int_eq(gvt_ctx_create(&p, &ctx), 0);
+	tg_trace_path = path;
+	tg_open(&g, ctx);
+	tg_trace_path = NULL;
+	ctx_new(&g, &c, 1, 0xd8, 4);
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 1, 0);
+	emit_store(&g, &c, gma, 1);
+	elsp(&g, &c, NULL);
+	wait_ran(&g, 1);
+	m.armed = true;
+	/* Just past the vGPU's aperture slice: logged as the guest's error. */
+	ck_assert_int_eq(gvt_vgpu_aperture_read(g.vgpu, g.ap_base + g.ap_size, &v, 4), 0);
+	ck_assert_int_eq(m.err, 0);
+	ck_assert_uint_eq(m.delivered_meanwhile, 0);
+	stats_wait(&g, 1, completed, 1);
+	tg_ok(&g);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(g.vgpu), 0);
+	tg_close(&g);
+	gvt_ctx_destroy(ctx);
+
+	read = trace_find(path, "ar 1 ", 1);
+	bcs_done = trace_find(path, "done 1 bcs 1", 1);
+	ck_assert_msg(read && bcs_done > read, "%s: aperture read at line %u, done bcs at %u",
+		      path, read, bcs_done);
+	replay_file(path, &rep);
+	ck_assert_msg(rep.failures == 0, "%s line %u: %s", path, rep.error[0].line,
+		      rep.error[0].message);
+	unlink(path);
+}
+END_TEST
+
 Suite *execlist_suite(void)
 {
 	Suite *s = suite_create("execlist");
@@ -1800,6 +1887,7 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_held_completion_writes_back_its_own_timestamp);
 	ADD_TEST(tc, test_execlist_held_completions_dropped_by_resets_and_destroy);
 	ADD_TEST(tc, test_execlist_replay_holds_a_completion_past_an_earlier_read);
+	ADD_TEST(tc, test_execlist_recording_keeps_completions_out_of_an_access);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
 	ADD_TEST(tc, test_execlist_unmapped_store_lands_in_scratch);
