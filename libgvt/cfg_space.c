@@ -201,14 +201,18 @@ static bool cfg_access_ok(struct gvt_vgpu *vgpu, const char *what,
 int gvt_vgpu_cfg_read(struct gvt_vgpu *vgpu, uint32_t offset, void *buf,
 		      uint32_t len)
 {
+	bool locked;
+
 	if (!cfg_access_ok(vgpu, "read", offset, buf, len))
 		return -EINVAL;
+	locked = gvt_trace_lock(vgpu);
 	if (vgpu->trace)
 		gvt_trace_begin_read(vgpu);
 	memcpy(buf, &vgpu->cfg.data[offset], len);
 	vgpu->stats.cfg_reads++;
 	if (vgpu->trace)
 		gvt_trace_io(vgpu, "cr", offset, len, buf);
+	gvt_trace_unlock(vgpu, locked);
 	return 0;
 }
 

@@ -353,14 +353,22 @@ static int aperture_access(struct gvt_vgpu *vgpu, const char *what,
 int gvt_vgpu_aperture_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
 			   uint32_t len)
 {
-	return aperture_access(vgpu, "aperture read", offset, buf, len, false);
+	bool locked = vgpu && gvt_trace_lock(vgpu);
+	int ret = aperture_access(vgpu, "aperture read", offset, buf, len, false);
+
+	gvt_trace_unlock(vgpu, locked);
+	return ret;
 }
 
 int gvt_vgpu_aperture_write(struct gvt_vgpu *vgpu, uint64_t offset,
 			    const void *buf, uint32_t len)
 {
-	return aperture_access(vgpu, "aperture write", offset, (void *)buf,
-			       len, true);
+	bool locked = vgpu && gvt_trace_lock(vgpu);
+	int ret = aperture_access(vgpu, "aperture write", offset, (void *)buf,
+				  len, true);
+
+	gvt_trace_unlock(vgpu, locked);
+	return ret;
 }
 
 int gvt_ggtt_gma_to_gpa(struct gvt_vgpu *vgpu, uint64_t gma, uint64_t *gpa)

@@ -202,10 +202,12 @@ int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu, const char *event)
 		return -EINVAL;
 	for (unsigned int i = 0; event && i < GVT_IRQ_NUM_EVENTS; i++) {
 		if (!strcmp(gvt_irq_events[i].name, event)) {
+			/* Locked before its line: no completion comes
+			 * between the line and the event (gvt_trace_lock()). */
+			pthread_mutex_lock(&vgpu->lock);
 			/* A stimulus from outside: a replay needs it too. */
 			if (vgpu->trace)
 				gvt_trace_event(vgpu, event);
-			pthread_mutex_lock(&vgpu->lock);
 			gvt_irq_raise(vgpu, (enum gvt_irq_event)i);
 			pthread_mutex_unlock(&vgpu->lock);
 			return 0;

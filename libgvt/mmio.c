@@ -148,57 +148,93 @@ static void bar0_access(struct gvt_vgpu *vgpu, uint32_t offset, uint8_t *buf,
 	}
 }
 
-int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
-		       uint32_t len)
+/*
+ * Everything but an untraced register dword: other sizes and offsets, the
+ * GGTT, and any access while recording (which holds the vGPU's lock from
+ * its first trace line to its last, gvt_trace_lock()). Out of line, so the
+ * register hot path saves no registers for it.
+ */
+static __attribute__((noinline)) int
+mmio_read_slow(struct gvt_vgpu *vgpu, uint64_t offset, void *buf, uint32_t len)
 {
-	if (likely(is_register_dword(offset, len) && vgpu && buf)) {
-		uint32_t v;
+	bool locked;
 
-		if (unlikely(vgpu->trace))
-			gvt_trace_begin_read(vgpu);
-		v = mmio_read_dword(vgpu, (uint32_t)offset);
+	if (!bar_access_ok(vgpu, "mmio read", offset, buf, len, GVT_BAR0_SIZE,
+			   true))
+		return -EINVAL;
+	locked = gvt_trace_lock(vgpu);
+	if (vgpu->trace)
+		gvt_trace_begin_read(vgpu);
+	if (is_register_dword(offset, len)) {
+		uint32_t v = mmio_read_dword(vgpu, (uint32_t)offset);
+
 		memcpy(buf, &v, 4);
 		vgpu->stats.mmio_reads++;
 	} else {
-		if (!bar_access_ok(vgpu, "mmio read", offset, buf, len,
-				   GVT_BAR0_SIZE, true))
-			return -EINVAL;
-		if (vgpu->trace)
-			gvt_trace_begin_read(vgpu);
 		bar0_access(vgpu, (uint32_t)offset, buf, len, false);
 	}
-	if (unlikely(vgpu->trace))
+	if (vgpu->trace)
 		gvt_trace_io(vgpu, "r", offset, len, buf);
+	gvt_trace_unlock(vgpu, locked);
+	return 0;
+}
+
+int gvt_vgpu_mmio_read(struct gvt_vgpu *vgpu, uint64_t offset, void *buf,
+		       uint32_t len)
+{
+	if (likely(is_register_dword(offset, len) && vgpu && buf &&
+		   !vgpu->trace)) {
+		uint32_t v = mmio_read_dword(vgpu, (uint32_t)offset);
+
+		memcpy(buf, &v, 4);
+		vgpu->stats.mmio_reads++;
+		return 0;
+	}
+	return mmio_read_slow(vgpu, offset, buf, len);
+}
+
+static __attribute__((noinline)) int
+mmio_write_slow(struct gvt_vgpu *vgpu, uint64_t offset, const void *buf,
+		uint32_t len)
+{
+	bool locked;
+
+	if (!bar_access_ok(vgpu, "mmio write", offset, buf, len,
+			   GVT_BAR0_SIZE, true))
+		return -EINVAL;
+	locked = gvt_trace_lock(vgpu);
+	if (vgpu->trace)
+		gvt_trace_write_begin(vgpu, offset);
+	if (is_register_dword(offset, len)) {
+		uint32_t v;
+
+		memcpy(&v, buf, 4);
+		mmio_write_dword(vgpu, (uint32_t)offset, v);
+		vgpu->stats.mmio_writes++;
+	} else {
+		/* Only read through: gtt.c and the register path take const
+		 * data. */
+		bar0_access(vgpu, (uint32_t)offset, (uint8_t *)buf, len, true);
+	}
+	if (vgpu->trace)
+		gvt_trace_write_end(vgpu, "w", offset, len, buf);
+	gvt_trace_unlock(vgpu, locked);
 	return 0;
 }
 
 int gvt_vgpu_mmio_write(struct gvt_vgpu *vgpu, uint64_t offset,
 			const void *buf, uint32_t len)
 {
-	if (likely(is_register_dword(offset, len) && vgpu && buf)) {
+	if (likely(is_register_dword(offset, len) && vgpu && buf &&
+		   !vgpu->trace)) {
 		uint32_t v;
 
 		memcpy(&v, buf, 4);
-		if (unlikely(vgpu->trace)) {
-			gvt_trace_write_begin(vgpu, offset);
-			mmio_write_dword(vgpu, (uint32_t)offset, v);
-			gvt_trace_write_end(vgpu, "w", offset, len, buf);
-		} else {
-			mmio_write_dword(vgpu, (uint32_t)offset, v);
-		}
+		mmio_write_dword(vgpu, (uint32_t)offset, v);
 		vgpu->stats.mmio_writes++;
 		return 0;
 	}
-	if (!bar_access_ok(vgpu, "mmio write", offset, buf, len,
-			   GVT_BAR0_SIZE, true))
-		return -EINVAL;
-	if (unlikely(vgpu->trace))
-		gvt_trace_write_begin(vgpu, offset);
-	/* Only read through: gtt.c and the register path take const data. */
-	bar0_access(vgpu, (uint32_t)offset, (uint8_t *)buf, len, true);
-	if (unlikely(vgpu->trace))
-		gvt_trace_write_end(vgpu, "w", offset, len, buf);
-	return 0;
+	return mmio_write_slow(vgpu, offset, buf, len);
 }
 
 /*

@@ -65,8 +65,8 @@ void gvt_page_track_remove_all(struct gvt_vgpu *vgpu)
 	gvt_u64map_fini(t);
 }
 
-int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
-			uint32_t len)
+static int page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
+		      uint32_t len)
 {
 	const struct gvt_u64map_slot *p;
 	int ret;
@@ -98,4 +98,14 @@ int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
 							   (void *)(uintptr_t)p->aux);
 	pthread_mutex_unlock(&vgpu->lock);
 	return 0;
+}
+
+int gvt_vgpu_page_write(struct gvt_vgpu *vgpu, uint64_t gpa, const void *buf,
+			uint32_t len)
+{
+	bool locked = vgpu && gvt_trace_lock(vgpu);
+	int ret = page_write(vgpu, gpa, buf, len);
+
+	gvt_trace_unlock(vgpu, locked);
+	return ret;
 }

@@ -138,6 +138,11 @@ struct gvt_engine_state {
 	uint32_t queued;
 	struct gvt_sched_client client;
 	struct gvt_engine_stats stats;
+	uint64_t delivered;		/* workloads whose guest was told they
+					 * finished (completed, hung, cancelled) */
+	uint64_t deliver_limit;		/* deliver no more than this many in
+					 * all; UINT64_MAX: no limit (replay
+					 * sets one, scheduler.c) */
 
 	/* The GPU thread's. */
 	struct gvt_shadow_ctx shadow_ctx;
@@ -164,6 +169,8 @@ struct gvt_vgpu {
 	struct gvt_workload *done_head;		/* finished, not delivered: */
 	struct gvt_workload *done_tail;		/*   the scheduler's lock */
 	uint32_t done_count;
+	bool deliveries_limited;		/* an engine has a deliver_limit
+						 * (scheduler's lock) */
 	const struct gvt_type_desc *type;
 	unsigned int id;			/* 1..GVT_MAX_VGPUS */
 	const struct gvt_hv_ops *hv_ops;
@@ -262,6 +269,28 @@ int gvt_ppgtt_gma_to_gpa(struct gvt_vgpu *vgpu,
 /* pvinfo.c */
 void gvt_pvinfo_populate(struct gvt_vgpu *vgpu);
 void gvt_pvinfo_reset(struct gvt_vgpu *vgpu);
+
+/*
+ * While recording, an access holds the vGPU's (recursive) lock from its
+ * first trace line to its last. The GPU thread only tries that lock, so no
+ * completion is delivered in between: each done line falls exactly where
+ * the guest saw its completion, as replay, which holds completions until
+ * their done line, needs. Returns whether it locked, for
+ * gvt_trace_unlock().
+ */
+static inline bool gvt_trace_lock(struct gvt_vgpu *vgpu)
+{
+	if (likely(!vgpu->trace))
+		return false;
+	pthread_mutex_lock(&vgpu->lock);
+	return true;
+}
+
+static inline void gvt_trace_unlock(struct gvt_vgpu *vgpu, bool locked)
+{
+	if (locked)
+		pthread_mutex_unlock(&vgpu->lock);
+}
 
 /* trace.c: recording, called only while vgpu->trace is set */
 void gvt_trace_io(struct gvt_vgpu *vgpu, const char *op, uint64_t offset,

@@ -287,6 +287,7 @@ static bool handle(struct gvt_ctx *ctx, unsigned int engine,
 		}
 		return st->commands != 0;
 	case GVT_PGPU_DONE:
+		gvt_workload_ran(w);
 		off_engine(s, engine, w->vgpu);
 		finish(ctx, w, GVT_WL_DONE, now);
 		return true;
@@ -328,8 +329,30 @@ static void serve_stop(struct gvt_ctx *ctx)
 	pthread_cond_broadcast(&s->stopped);
 }
 
+/* May the guest be told of @w now? Its engine's limit says (scheduler's
+ * lock); @taken more of its engine are on their way already. */
+static bool may_deliver(const struct gvt_workload *w, uint64_t taken)
+{
+	const struct gvt_engine_state *es = &w->vgpu->engine[w->engine];
+
+	return es->delivered + taken < es->deliver_limit;
+}
+
+/* Has @vgpu finished workloads its limits let through? (scheduler's
+ * lock) A held workload must not keep the GPU thread polling: only a
+ * new limit (limits_changed) brings it back. */
+static bool deliverable(const struct gvt_vgpu *vgpu)
+{
+	if (!vgpu->deliveries_limited)
+		return vgpu->done_head != NULL;
+	for (const struct gvt_workload *w = vgpu->done_head; w; w = w->next)
+		if (may_deliver(w, 0))
+			return true;
+	return false;
+}
+
 /* Hand finished workloads to their vGPUs, never waiting for a vGPU's lock.
- * Returns how many vGPUs still have undelivered work. */
+ * Returns how many vGPUs still have work to deliver. */
 static unsigned int deliver_all(struct gvt_ctx *ctx)
 {
 	struct gvt_scheduler *s = &ctx->sched;
@@ -338,7 +361,7 @@ static unsigned int deliver_all(struct gvt_ctx *ctx)
 	for (unsigned int id = 1; id <= GVT_MAX_VGPUS; id++) {
 		struct gvt_vgpu *vgpu = s->members[id];
 
-		if (!vgpu || !vgpu->done_head)
+		if (!vgpu || !deliverable(vgpu))
 			continue;
 		s->delivering = vgpu;
 		pthread_mutex_unlock(&s->lock);
@@ -349,7 +372,7 @@ static unsigned int deliver_all(struct gvt_ctx *ctx)
 		pthread_mutex_lock(&s->lock);
 		s->delivering = NULL;
 		pthread_cond_broadcast(&s->stopped);
-		left += vgpu->done_head != NULL;
+		left += deliverable(vgpu);
 	}
 	return left;
 }
@@ -381,12 +404,13 @@ static void *gpu_thread(void *arg)
 		uint64_t budget[GVT_NUM_ENGINES];
 		bool busy = false, progress = false;
 		unsigned int undelivered;
-		/* Work queued, or a stopped vGPU's work taken off the run
-		 * queues (others may be due now), while the lock was dropped
-		 * below must not be slept through: its wake-up found nobody
-		 * waiting. */
+		/* Work queued, a stopped vGPU's work taken off the run
+		 * queues (others may be due now), or held workloads let
+		 * through, while the lock was dropped below must not be slept
+		 * through: its wake-up found nobody waiting. */
 		uint64_t queued_seen = s->queued_total;
 		uint64_t stops_seen = s->stops_done;
+		uint64_t raises_seen = s->limits_changed;
 		uint64_t now;
 
 		if (s->stop_vgpu && !s->stop_served)
@@ -421,7 +445,8 @@ static void *gpu_thread(void *arg)
 		if (progress || undelivered)
 			last_work = now;
 		if (s->quit || (s->stop_vgpu && !s->stop_served) ||
-		    s->queued_total != queued_seen || s->stops_done != stops_seen)
+		    s->queued_total != queued_seen || s->stops_done != stops_seen ||
+		    s->limits_changed != raises_seen)
 			continue;
 		if (busy && !progress)
 			timed_wait(s, 50 * 1000);	/* semaphores wait */
@@ -513,6 +538,7 @@ int gvt_sched_vgpu_add(struct gvt_vgpu *vgpu)
 
 		es->vgpu = vgpu;
 		es->client.weight = vgpu->type->weight;
+		es->deliver_limit = UINT64_MAX;
 		ret = gvt_sched_add(&s->rq[e], &es->client, now);
 		if (ret) {
 			while (e--)
@@ -682,15 +708,50 @@ static unsigned int latency_bucket(uint64_t ns)
 	return b < GVT_LATENCY_BUCKETS ? b : GVT_LATENCY_BUCKETS - 1;
 }
 
+/*
+ * Take the finished workloads @vgpu's limits let through off its list, in
+ * the order they finished; held ones stay, in theirs (scheduler's lock).
+ * Deliveries never overlap (each runs under the vGPU's lock), so what is
+ * taken here is what the guest is told next.
+ */
+static struct gvt_workload *take_deliverable(struct gvt_vgpu *vgpu)
+{
+	struct gvt_workload *list = NULL, **tail = &list;
+	struct gvt_workload *held = NULL, **held_tail = &held;
+	uint64_t taken[GVT_NUM_ENGINES] = { 0 };
+
+	if (!vgpu->deliveries_limited) {
+		list = vgpu->done_head;
+		vgpu->done_head = vgpu->done_tail = NULL;
+		vgpu->done_count = 0;
+		return list;
+	}
+	vgpu->done_tail = NULL;
+	for (struct gvt_workload *w = vgpu->done_head, *next; w; w = next) {
+		next = w->next;
+		w->next = NULL;
+		if (may_deliver(w, taken[w->engine])) {
+			taken[w->engine]++;
+			vgpu->done_count--;
+			*tail = w;
+			tail = &w->next;
+		} else {
+			*held_tail = w;
+			held_tail = &w->next;
+			vgpu->done_tail = w;
+		}
+	}
+	vgpu->done_head = held;
+	return list;
+}
+
 void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 {
 	struct gvt_scheduler *s = &vgpu->ctx->sched;
 	struct gvt_workload *list;
 
 	pthread_mutex_lock(&s->lock);
-	list = vgpu->done_head;
-	vgpu->done_head = vgpu->done_tail = NULL;
-	vgpu->done_count = 0;
+	list = take_deliverable(vgpu);
 	pthread_mutex_unlock(&s->lock);
 
 	for (struct gvt_workload *w = list, *next; w; w = next) {
@@ -726,6 +787,7 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 		 * interrupt too, which is what a replay's done line waits
 		 * for. */
 		pthread_mutex_lock(&s->lock);
+		vgpu->engine[e].delivered++;
 		if (w->status == GVT_WL_DONE) {
 			struct gvt_engine_stats *st = &vgpu->engine[e].stats;
 
@@ -742,6 +804,35 @@ void gvt_sched_deliver(struct gvt_vgpu *vgpu)
 	}
 	if (!__atomic_load_n(&vgpu->gpu_busy, __ATOMIC_SEQ_CST))
 		gvt_ppgtt_gpu_idle(vgpu);
+}
+
+void gvt_sched_limit_deliveries(struct gvt_vgpu *vgpu, unsigned int engine,
+				uint64_t limit)
+{
+	struct gvt_scheduler *s = &vgpu->ctx->sched;
+	bool limited = false;
+
+	pthread_mutex_lock(&s->lock);
+	vgpu->engine[engine].deliver_limit = limit;
+	for (unsigned int e = 0; e < vgpu->ctx->platform->num_engines; e++)
+		limited |= vgpu->engine[e].deliver_limit != UINT64_MAX;
+	vgpu->deliveries_limited = limited;
+	/* What it now lets through may already be waiting: the GPU thread
+	 * sleeps only when nothing is deliverable. */
+	s->limits_changed++;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t gvt_sched_delivered(struct gvt_vgpu *vgpu, unsigned int engine)
+{
+	struct gvt_scheduler *s = &vgpu->ctx->sched;
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = vgpu->engine[engine].delivered;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 uint64_t gvt_sched_pending(struct gvt_vgpu *vgpu)

@@ -54,6 +54,8 @@ struct gvt_scheduler {
 
 	uint64_t queued_total;		/* workloads ever queued */
 	uint64_t stops_done;		/* stop requests whose queues are gone */
+	uint64_t limits_changed;	/* delivery limits set: held workloads
+					 * may be let through now */
 
 	uint64_t mmio_switches;		/* engine register switches between vGPUs */
 	uint64_t mmio_switch_ns;	/* time they took */
@@ -75,16 +77,30 @@ bool gvt_sched_queued_tail(struct gvt_vgpu *vgpu, unsigned int engine,
 
 /*
  * Stop @vgpu's work on @engines: engines running its workloads are reset,
- * and its queued and finished workloads are dropped (freed, no event).
+ * and its queued and finished workloads, held ones included, are dropped
+ * (freed, no event).
  * Called with the vGPU's lock held; returns when the GPU thread no longer
  * touches them.
  */
 void gvt_sched_stop(struct gvt_vgpu *vgpu, uint32_t engines);
 
-/* Deliver what finished for @vgpu: called with its lock held. */
+/* Deliver what finished for @vgpu, as far as its delivery limits allow:
+ * called with its lock held. */
 void gvt_sched_deliver(struct gvt_vgpu *vgpu);
 
-/* Workloads queued or running for @vgpu. */
+/*
+ * Deliver no more than @limit of @vgpu's workloads on @engine, counted
+ * since its creation (UINT64_MAX: no limit). Those finished beyond it
+ * stay on the vGPU's finished list, held, until a higher limit lets them
+ * through or a stop drops them. For replay (gvt_vgpu_limit_completions()).
+ */
+void gvt_sched_limit_deliveries(struct gvt_vgpu *vgpu, unsigned int engine,
+				uint64_t limit);
+/* Workloads on @engine delivered to @vgpu's guest since its creation. */
+uint64_t gvt_sched_delivered(struct gvt_vgpu *vgpu, unsigned int engine);
+
+/* Workloads queued, running, or finished and not yet delivered (held
+ * ones too) for @vgpu. */
 uint64_t gvt_sched_pending(struct gvt_vgpu *vgpu);
 
 /* Counters the vGPU's thread moves (the scheduler's lock guards them). */

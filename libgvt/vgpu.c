@@ -316,6 +316,30 @@ int gvt_vgpu_wait_idle(struct gvt_vgpu *vgpu, unsigned int timeout_ms)
 	return 0;
 }
 
+int gvt_vgpu_limit_completions(struct gvt_vgpu *vgpu, unsigned int engine,
+			       uint64_t limit)
+{
+	if (!vgpu)
+		return -EINVAL;
+	if (engine >= vgpu->ctx->platform->num_engines)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_limit_completions: no engine %u",
+				       engine);
+	gvt_sched_limit_deliveries(vgpu, engine, limit);
+	return 0;
+}
+
+int gvt_vgpu_completions_delivered(struct gvt_vgpu *vgpu, unsigned int engine,
+				   uint64_t *delivered)
+{
+	if (!vgpu)
+		return -EINVAL;
+	if (!delivered || engine >= vgpu->ctx->platform->num_engines)
+		return gvt_vgpu_misuse(vgpu, "gvt_vgpu_completions_delivered: %s",
+				       delivered ? "no such engine" : "NULL delivered");
+	*delivered = gvt_sched_delivered(vgpu, engine);
+	return 0;
+}
+
 int gvt_vgpu_get_info(struct gvt_vgpu *vgpu, struct gvt_vgpu_info *out)
 {
 	const struct gvt_platform_desc *p;

@@ -469,15 +469,24 @@ int gvt_workload_prepare(struct gvt_workload *w)
 
 /* ---- after it ran ---- */
 
+void gvt_workload_ran(struct gvt_workload *w)
+{
+	const uint32_t *shadow_state = (const uint32_t *)(
+		w->vgpu->engine[w->engine].shadow_ctx.image + GVT_CTX_STATE_PAGE * PAGE);
+
+	/* Delivery may come after the next workload was prepared in the
+	 * same image: the guest is late to take its lock, or a replay holds
+	 * the completion back. */
+	w->ctx_timestamp = shadow_state[GVT_CTX_CTX_TIMESTAMP + 1];
+}
+
 void gvt_workload_write_back(struct gvt_workload *w)
 {
 	struct gvt_vgpu *vgpu = w->vgpu;
-	const uint32_t *shadow_state = (const uint32_t *)(
-		vgpu->engine[w->engine].shadow_ctx.image + GVT_CTX_STATE_PAGE * PAGE);
 	uint32_t base = vgpu->ctx->platform->engines[w->engine].mmio_base;
 	uint32_t wraps = w->head_wraps + (w->tail < w->head);
 	uint32_t head = wraps << RING_HEAD_WRAP_SHIFT | w->tail;
-	uint32_t ts = shadow_state[GVT_CTX_CTX_TIMESTAMP + 1];
+	uint32_t ts = w->ctx_timestamp;
 
 	/* What the guest reads after a context switch: where the engine
 	 * stopped in its ring, and the context's run time. */

@@ -69,6 +69,8 @@ struct gvt_workload {
 	uint64_t stall_ns;		/* engine time since the ring's head last
 					 * moved (scheduler.c's hang limit) */
 	uint32_t last_head;		/* RING_HEAD then, with its wrap count */
+	uint32_t ctx_timestamp;		/* CTX_TIMESTAMP the engine left, for
+					 * the write-back */
 	char why[160];			/* HUNG: what the engine said */
 	uint32_t guest_state[1024];	/* the guest's register state page */
 };
@@ -93,6 +95,11 @@ struct gvt_workload *gvt_workload_create(struct gvt_vgpu *vgpu,
  * -ENOSPC when host graphics memory is short for now (try later).
  */
 int gvt_workload_prepare(struct gvt_workload *w);
+
+/* @w ran to its tail (GPU thread): keep what the write-back gives the
+ * guest from the engine's shadow image, which the next workload on the
+ * engine overwrites. */
+void gvt_workload_ran(struct gvt_workload *w);
 
 /* After @w ran to its tail: the guest's image gets the new head. Called
  * with the vGPU's lock held. */

@@ -555,14 +555,72 @@ GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_raise_event(struct gvt_vgpu *vgpu,
  * @vgpu: the vGPU.
  * @timeout_ms: how long to wait.
  *
- * Until the execution stage exists the sim GPU runs nothing, so any
- * submission stays pending and this times out.
+ * A workload counts until its guest has been told it finished: one that
+ * gvt_vgpu_limit_completions() holds keeps it from being idle.
  *
  * Return: 0 if idle, -ETIMEDOUT if work is still pending after @timeout_ms,
  * -EINVAL for a NULL @vgpu.
  */
 GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_wait_idle(struct gvt_vgpu *vgpu,
 						 unsigned int timeout_ms);
+
+/** GVT_COMPLETIONS_UNLIMITED - gvt_vgpu_limit_completions(): no limit. */
+#define GVT_COMPLETIONS_UNLIMITED UINT64_MAX
+
+/**
+ * gvt_vgpu_limit_completions() - tell the guest of finished workloads on
+ * an engine only up to a count (for replaying recordings).
+ * @vgpu: the vGPU.
+ * @engine: 0 .. GVT_ENGINES_MAX - 1, in the order rcs, bcs, vcs, vecs.
+ * @limit: how many of the engine's workloads, counted since the vGPU was
+ *	created, the guest may have been told finished (completed, hung or
+ *	cancelled: a CSB entry, an interrupt, the context written back);
+ *	GVT_COMPLETIONS_UNLIMITED, where every engine starts, lifts it.
+ *
+ * A workload that finishes beyond the limit is held: finished on the
+ * GPU, but the guest sees nothing of it until a higher limit lets it
+ * through, in the order the engine finished them. `gvtctl replay` sets
+ * the limit from a recording's done lines, so that a GPU faster than the
+ * recorded one cannot complete a workload before a read that came first
+ * in the recording. Device models leave it unlimited; unlimited, it costs
+ * nothing.
+ *
+ * Held workloads are dropped, never delivered, by what drops any
+ * finished workload the guest was not yet told of: a reset of their
+ * engine (GDRST), gvt_vgpu_reset() and gvt_vgpu_destroy(), which never
+ * wait for a limit. The limit itself survives resets. They count as
+ * pending for gvt_vgpu_wait_idle(), which times out rather than raise a
+ * limit. A limit below gvt_vgpu_completions_delivered() takes nothing
+ * back: it holds every further workload.
+ *
+ * Like gvt_vgpu_get_engine_stats() it may run concurrently with the
+ * thread that drives the vGPU.
+ *
+ * Return: 0, or -EINVAL for a bad @engine.
+ */
+GVT_EXPORT GVT_MUST_CHECK int gvt_vgpu_limit_completions(struct gvt_vgpu *vgpu,
+							 unsigned int engine,
+							 uint64_t limit);
+
+/**
+ * gvt_vgpu_completions_delivered() - how many finished workloads on an
+ * engine the guest has been told of.
+ * @vgpu: the vGPU.
+ * @engine: 0 .. GVT_ENGINES_MAX - 1, in the order rcs, bcs, vcs, vecs.
+ * @delivered: receives the count since the vGPU was created: workloads
+ *	that completed, hung or were cancelled with their engine, counted
+ *	once their CSB entry and interrupt are in place. Held workloads
+ *	(gvt_vgpu_limit_completions()) and workloads a reset dropped are not
+ *	counted. It is the count a recording's done lines add up to.
+ *
+ * Like gvt_vgpu_get_engine_stats() it may run concurrently with the
+ * thread that drives the vGPU.
+ *
+ * Return: 0, or -EINVAL for a bad @engine or a NULL @delivered.
+ */
+GVT_EXPORT GVT_MUST_CHECK int
+gvt_vgpu_completions_delivered(struct gvt_vgpu *vgpu, unsigned int engine,
+			       uint64_t *delivered);
 
 /** GVT_BAR_MEM64 - a 64-bit memory BAR. */
 #define GVT_BAR_MEM64 (1u << 0)

@@ -5,8 +5,9 @@
  * status page), the context-switch interrupt and its MSI come, the work
  * really ran through the guest's PPGTT, lite restores, preemption between
  * vGPUs, hangs and their recovery, refused workloads, resets and destroys
- * with work in flight, and 4 vGPUs x 10,000 workloads losing and
- * duplicating nothing.
+ * with work in flight, 4 vGPUs x 10,000 workloads losing and duplicating
+ * nothing, recordings that replay, and completions held back the way a
+ * replay holds them.
  *
  * The guest side is written from the PRM's layout (GGTT entries, context
  * image, ring, ELSP, CSB: here and in tests/mock/guest_gen9.h), not from
@@ -1487,6 +1488,380 @@ START_TEST(test_execlist_recorded_submissions_replay)
 }
 END_TEST
 
+/* ---- (i) completions held back: replay's limit ---- */
+
+static uint64_t delivered(struct tguest *g, unsigned int e)
+{
+	uint64_t n = 0;
+
+	ck_assert_int_eq(gvt_vgpu_completions_delivered(g->vgpu, e, &n), 0);
+	return n;
+}
+
+static void limit(struct tguest *g, unsigned int e, uint64_t n)
+{
+	ck_assert_int_eq(gvt_vgpu_limit_completions(g->vgpu, e, n), 0);
+}
+
+/* Wait until engine @e has run everything queued: finished on the GPU,
+ * whether or not the guest was told. */
+static void wait_ran(struct tguest *g, unsigned int e)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+
+	while (estats(g, e).queued && now_ms() < end)
+		usleep(1000);
+	ck_assert_uint_eq(estats(g, e).queued, 0);
+}
+
+/*
+ * A workload that finishes beyond the limit ran (its store landed) but
+ * the guest sees nothing of it: no completion in the CSB, no head written
+ * back, not delivered, still pending. Raising the limit delivers it.
+ */
+START_TEST(test_execlist_held_completion_waits_for_its_limit)
+{
+	struct tguest g;
+	struct tctx c;
+	struct csb ev[8];
+	uint64_t gma, gpa;
+	unsigned int msi0;
+
+	tg_open(&g, t_ctx);
+	ck_assert_int_eq(gvt_vgpu_limit_completions(g.vgpu, GVT_ENGINES_MAX, 0), -EINVAL);
+	ck_assert_int_eq(gvt_vgpu_completions_delivered(g.vgpu, 0, NULL), -EINVAL);
+	ctx_new(&g, &c, 0, 0xc0, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	limit(&g, 0, 0);
+	emit_store(&g, &c, gma, 0x5a);
+	elsp(&g, &c, NULL);
+	wait_ran(&g, 0);
+	ck_assert_uint_eq(ram_ld(&g, gpa), 0x5a);
+	wr(&g, GT_IIR0, ~0u);	/* the idle-to-active interrupt is seen */
+	msi0 = atomic_load(&g.hv->num_msi);
+	usleep(20 * 1000);	/* time enough to deliver, were it allowed */
+	ck_assert_uint_eq(csb_read(&g, 0, ev, 8), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
+	ck_assert_uint_eq(ctx_head(&g, &c), 0);
+	ck_assert_uint_eq(atomic_load(&g.hv->num_msi), msi0);
+	ck_assert_uint_eq(delivered(&g, 0), 0);
+	ck_assert_uint_eq(estats(&g, 0).completed, 0);
+	ck_assert_int_eq(gvt_vgpu_wait_idle(g.vgpu, 20), -ETIMEDOUT);
+
+	limit(&g, 0, 1);
+	ck_assert_uint_eq(csb_wait(&g, 0, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ctx_head(&g, &c) & HEAD_ADDR, ctx_tail(&c));
+	ck_assert_uint_gt(atomic_load(&g.hv->num_msi), msi0);
+	ck_assert_uint_eq(delivered(&g, 0), 1);
+	ck_assert_uint_eq(estats(&g, 0).completed, 1);
+	ck_assert_int_eq(gvt_vgpu_wait_idle(g.vgpu, WAIT_MS), 0);
+
+	/* Unlimited again: completions come as they happen. */
+	limit(&g, 0, GVT_COMPLETIONS_UNLIMITED);
+	run_store(&g, &c, gma + 4, 0x5b);
+	ck_assert_uint_eq(delivered(&g, 0), 2);
+	tg_ok(&g);
+	tg_close(&g);
+}
+END_TEST
+
+/* The limit counts workloads, not submissions: of two elements held, a
+ * limit one higher delivers the first (the element switch), in order. */
+START_TEST(test_execlist_held_completions_go_one_by_one)
+{
+	struct tguest g;
+	struct tctx c0, c1;
+	struct csb ev[8];
+	uint64_t gma;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c0, 1, 0xc4, 4);
+	ctx_new(&g, &c1, 1, 0xc5, 4);
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 1, 0);
+	emit_store(&g, &c0, gma, 1);
+	emit_store(&g, &c1, gma + 4, 2);
+	elsp(&g, &c0, &c1);
+	wait_ran(&g, 1);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_I2A);
+
+	limit(&g, 1, 1);
+	ck_assert_uint_eq(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_SWITCH | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[0].hi, 0xc4);
+	usleep(20 * 1000);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 0);
+	ck_assert_uint_eq(delivered(&g, 1), 1);
+
+	limit(&g, 1, 2);
+	ck_assert_uint_eq(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	ck_assert_uint_eq(ev[0].hi, 0xc5);
+	ck_assert_uint_eq(delivered(&g, 1), 2);
+	tg_ok(&g);
+	tg_close(&g);
+}
+END_TEST
+
+/*
+ * A completion delivered after the engine ran the next workload still
+ * writes back its own context's timestamp: the engine's shadow image by
+ * then holds the next context's (here far larger).
+ */
+START_TEST(test_execlist_held_completion_writes_back_its_own_timestamp)
+{
+	struct tguest g;
+	struct tctx c0, c1;
+	struct csb ev[8];
+	uint64_t gma;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c0, 0, 0xc6, 4);
+	ctx_new(&g, &c1, 0, 0xc7, 4);
+	ctx_regs(&g, &c1)[CTX_TIMESTAMP + 1] = 0x40000000;
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 0, 0);
+	emit_store(&g, &c0, gma, 1);
+	emit_store(&g, &c1, gma + 4, 2);
+	elsp(&g, &c0, &c1);
+	wait_ran(&g, 0);
+	limit(&g, 0, 2);
+	ck_assert_uint_eq(csb_wait(&g, 0, CSB_A2I, ev, 8, WAIT_MS), 3);
+	ck_assert_uint_lt(ctx_regs(&g, &c0)[CTX_TIMESTAMP + 1], 0x40000000);
+	ck_assert_uint_ge(ctx_regs(&g, &c1)[CTX_TIMESTAMP + 1], 0x40000000);
+	tg_ok(&g);
+	tg_close(&g);
+}
+END_TEST
+
+/*
+ * Resets drop held completions as they drop any the guest was not told
+ * of, and the limit stays: an engine reset loses bcs's, and raising the
+ * limit afterwards delivers nothing of it; a device reset drops rcs's and
+ * leaves nothing pending or mapped; destroy with completions held returns
+ * and gives back every mapping.
+ */
+START_TEST(test_execlist_held_completions_dropped_by_resets_and_destroy)
+{
+	struct tguest g, h;
+	struct tctx c[2];
+	struct csb ev[8];
+	struct mock_hv *hv;
+	uint64_t gma, gpa;
+
+	tg_open(&g, t_ctx);
+	ctx_new(&g, &c[0], 0, 0xc8, 4);
+	ctx_new(&g, &c[1], 1, 0xc9, 4);
+	gpa = data_alloc(&g, PAGE, &gma);
+	for (unsigned int e = 0; e < 2; e++) {
+		limit(&g, e, 0);
+		emit_store(&g, &c[e], gma + 4 * e, 0x10 + e);
+		elsp(&g, &c[e], NULL);
+		wait_ran(&g, e);
+		ck_assert_uint_eq(ram_ld(&g, gpa + 4 * e), 0x10 + e);
+	}
+
+	engine_reset(&g, &c[1]);
+	limit(&g, 1, 1);
+	usleep(20 * 1000);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 0);
+	ck_assert_uint_eq(delivered(&g, 1), 0);
+	/* The engine's next workload is the one the limit lets through. */
+	emit_store(&g, &c[1], gma + 8, 0x12);
+	elsp(&g, &c[1], NULL);
+	ck_assert_uint_eq(csb_wait(&g, 1, CSB_COMPLETE, ev, 8, WAIT_MS), 2);
+	ck_assert_uint_eq(delivered(&g, 1), 1);
+	ck_assert_uint_eq(ram_ld(&g, gpa + 8), 0x12);
+
+	ck_assert_int_eq(gvt_vgpu_reset(g.vgpu), 0);
+	ck_assert_int_eq(gvt_vgpu_wait_idle(g.vgpu, 0), 0);
+	ck_assert_uint_eq(delivered(&g, 0), 0);
+	ck_assert_uint_eq(estats(&g, 0).completed, 0);
+	ck_assert_uint_eq(g.hv->maps_live, g.maps_at_create);
+	ck_assert_uint_eq(g.hv->bad_unmaps, 0);
+
+	tg_open(&h, t_ctx);
+	ctx_new(&h, &c[0], 0, 0xca, 4);
+	data_alloc(&h, PAGE, &gma);
+	limit(&h, 0, 0);
+	emit_store(&h, &c[0], gma, 1);
+	elsp(&h, &c[0], NULL);
+	wait_ran(&h, 0);
+	hv = h.hv;
+	gvt_vgpu_destroy(h.vgpu);
+	ck_assert_uint_eq(hv->maps_live, 0);
+	ck_assert_uint_eq(hv->bad_unmaps, 0);
+	mock_hv_destroy(hv);
+	tg_close(&g);
+}
+END_TEST
+
+/* The line of @path at or after line @from that starts with @prefix; 0
+ * if none. */
+static unsigned int trace_find(const char *path, const char *prefix,
+			       unsigned int from)
+{
+	char line[1100];
+	unsigned int n = 0, found = 0;
+	FILE *f = fopen(path, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f))
+		if (++n >= from && !strncmp(line, prefix, strlen(prefix)))
+			found = n;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A guest that polls the CSB while its GPU works, as i915 does: the
+ * recorded guest read bcs's CSB after rcs's workload completed but before
+ * bcs's, though bcs's was submitted first (here the recording holds it
+ * back; in CI a slow recorded GPU did). The replay's GPU runs both at
+ * once, so bcs's finishes before rcs's; without the replay's limit its
+ * completion reached the guest before the read, which saw one CSB entry
+ * more than the recording ("expected 0x...0, got 0x...1").
+ */
+START_TEST(test_execlist_replay_holds_a_completion_past_an_earlier_read)
+{
+	struct replay_report rep = { 0 };
+	char path[] = "/tmp/gvt-el-held-XXXXXX", csb_ptr[32];
+	unsigned int rcs_done, read, bcs_done;
+	struct tguest g;
+	struct tctx c[2];
+	struct csb ev[8];
+	uint64_t gma;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	tg_trace_path = path;
+	tg_open(&g, t_ctx);
+	tg_trace_path = NULL;
+	ctx_new(&g, &c[0], 0, 0xd0, 4);
+	ctx_new(&g, &c[1], 1, 0xd1, 4);
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 1, 0);
+	emit_store(&g, &c[1], gma, 0xb);
+	elsp(&g, &c[1], NULL);
+	emit_store(&g, &c[0], gma + 4, 0xa);
+	elsp(&g, &c[0], NULL);
+	stats_wait(&g, 0, completed, 1);
+	wait_ran(&g, 1);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);	/* idle to active only */
+	limit(&g, 1, 1);
+	stats_wait(&g, 1, completed, 1);
+	ck_assert_uint_eq(csb_read(&g, 1, ev, 8), 1);
+	ck_assert_uint_eq(ev[0].lo, CSB_A2I | CSB_COMPLETE);
+	tg_ok(&g);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(g.vgpu), 0);
+	tg_close(&g);
+
+	/* The recording says so: rcs done, bcs's CSB read, then bcs done. */
+	snprintf(csb_ptr, sizeof(csb_ptr), "r 1 0x%x ", guest_eng_base[1] + R_CSB_PTR);
+	rcs_done = trace_find(path, "done 1 rcs 1", 1);
+	read = rcs_done ? trace_find(path, csb_ptr, rcs_done) : 0;
+	bcs_done = trace_find(path, "done 1 bcs 1", 1);
+	ck_assert_msg(rcs_done && read && bcs_done > read,
+		      "%s: done rcs at line %u, CSB read at %u, done bcs at %u", path,
+		      rcs_done, read, bcs_done);
+
+	replay_file(path, &rep);
+	ck_assert_msg(rep.failures == 0, "%s line %u: %s", path, rep.error[0].line,
+		      rep.error[0].message);
+	unlink(path);
+}
+END_TEST
+
+/* The log sink of the next test: it runs inside the guest's access that
+ * logged, and lets a held completion through from there. */
+struct mid_access {
+	struct tguest *g;
+	bool armed;
+	int err;			/* of the calls made from the sink */
+	uint64_t delivered_meanwhile;	/* UINT64_MAX: never ran */
+};
+
+static void let_through_mid_access(void *opaque, int level, const char *msg)
+{
+	struct mid_access *m = opaque;
+
+	t_log_sink(NULL, level, msg);
+	if (!m->armed || !strstr(msg, "outside its slice"))
+		return;
+	m->armed = false;
+	m->err = gvt_vgpu_limit_completions(m->g->vgpu, 1, 1);
+	usleep(20 * 1000);	/* time enough to deliver, were it allowed */
+	if (!m->err)
+		m->err = gvt_vgpu_completions_delivered(m->g->vgpu, 1,
+						       &m->delivered_meanwhile);
+}
+
+/*
+ * While recording, no completion reaches the guest in the middle of an
+ * access: one that did could change what the access saw after its done
+ * lines were written, and its done line would follow the access in the
+ * trace though the guest saw it first. Here bcs's completion is let
+ * through from inside an aperture read (from its log line): it must wait
+ * for the read to end, and its done line must follow the read's line.
+ */
+START_TEST(test_execlist_recording_keeps_completions_out_of_an_access)
+{
+	struct mid_access m = { .delivered_meanwhile = UINT64_MAX };
+	struct gvt_ctx_params p = {
+		.platform = GVT_PLATFORM_SKL,
+		.backend = GVT_BACKEND_SIM,
+		.aperture_mib = 1024,
+		.log_fn = let_through_mid_access,
+		.log_opaque = &m,
+		.log_level = GVT_LOG_INFO,
+	};
+	struct gvt_ctx *ctx = NULL;
+	char path[] = "/tmp/gvt-el-mid-XXXXXX";
+	struct replay_report rep = { 0 };
+	unsigned int read, bcs_done;
+	struct tguest g;
+	struct tctx c;
+	uint64_t gma, v = 0;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	m.g = &g;
+	ck_assert_int_eq(gvt_ctx_create(&p, &ctx), 0);
+	tg_trace_path = path;
+	tg_open(&g, ctx);
+	tg_trace_path = NULL;
+	ctx_new(&g, &c, 1, 0xd8, 4);
+	data_alloc(&g, PAGE, &gma);
+	limit(&g, 1, 0);
+	emit_store(&g, &c, gma, 1);
+	elsp(&g, &c, NULL);
+	wait_ran(&g, 1);
+	m.armed = true;
+	/* Just past the vGPU's aperture slice: logged as the guest's error. */
+	ck_assert_int_eq(gvt_vgpu_aperture_read(g.vgpu, g.ap_base + g.ap_size, &v, 4), 0);
+	ck_assert_int_eq(m.err, 0);
+	ck_assert_uint_eq(m.delivered_meanwhile, 0);
+	stats_wait(&g, 1, completed, 1);
+	tg_ok(&g);
+	ck_assert_int_eq(gvt_vgpu_trace_stop(g.vgpu), 0);
+	tg_close(&g);
+	gvt_ctx_destroy(ctx);
+
+	read = trace_find(path, "ar 1 ", 1);
+	bcs_done = trace_find(path, "done 1 bcs 1", 1);
+	ck_assert_msg(read && bcs_done > read, "%s: aperture read at line %u, done bcs at %u",
+		      path, read, bcs_done);
+	replay_file(path, &rep);
+	ck_assert_msg(rep.failures == 0, "%s line %u: %s", path, rep.error[0].line,
+		      rep.error[0].message);
+	unlink(path);
+}
+END_TEST
+
 Suite *execlist_suite(void)
 {
 	Suite *s = suite_create("execlist");
@@ -1507,6 +1882,12 @@ Suite *execlist_suite(void)
 	ADD_TEST(tc, test_execlist_long_submission_making_progress_is_no_hang);
 	ADD_TEST(tc, test_execlist_scanner_refusal_no_event);
 	ADD_TEST(tc, test_execlist_recorded_submissions_replay);
+	ADD_TEST(tc, test_execlist_held_completion_waits_for_its_limit);
+	ADD_TEST(tc, test_execlist_held_completions_go_one_by_one);
+	ADD_TEST(tc, test_execlist_held_completion_writes_back_its_own_timestamp);
+	ADD_TEST(tc, test_execlist_held_completions_dropped_by_resets_and_destroy);
+	ADD_TEST(tc, test_execlist_replay_holds_a_completion_past_an_earlier_read);
+	ADD_TEST(tc, test_execlist_recording_keeps_completions_out_of_an_access);
 	ADD_TEST(tc, test_execlist_reset_and_destroy_while_busy);
 	ADD_TEST(tc, test_execlist_load_4_vgpus);
 	ADD_TEST(tc, test_execlist_unmapped_store_lands_in_scratch);

@@ -27,7 +27,9 @@ struct trace_vgpu {
 	struct gvt_vgpu *vgpu;		/* NULL once destroyed */
 	struct mock_hv *hv;
 	unsigned int msis_seen;		/* MSIs counted by earlier msi lines */
-	/* Per engine: workloads the done lines so far say finished. */
+	unsigned int engines;		/* the vGPU's */
+	/* Per engine: workloads the done lines so far say the guest was
+	 * told of, and so the most libgvt may deliver (the limit). */
 	uint64_t done_target[GVT_ENGINES_MAX];
 };
 
@@ -157,6 +159,41 @@ static int ensure_ctx(struct replay *r)
 	return ret;
 }
 
+/* Let libgvt tell the guest of no more than @limit workloads on engine @e
+ * in all (gvt_vgpu_limit_completions()). */
+static int limit_completions(struct replay *r, struct trace_vgpu *tv,
+			     unsigned int e, uint64_t limit)
+{
+	r->last_log[0] = '\0';
+	if (!gvt_vgpu_limit_completions(tv->vgpu, e, limit))
+		return 0;
+	report(r, "cannot limit completions on engine %u: %s", e,
+	       r->last_log[0] ? r->last_log : "refused");
+	return -EINVAL;
+}
+
+/*
+ * The recorded guest may have read a register while its GPU was still at
+ * work; a replay's GPU runs at its own pace and could complete a later
+ * workload before that read. So libgvt tells the replay's guest of a
+ * workload only once the done lines so far say the recorded guest was
+ * told: every engine starts held, and each done line lets its workloads
+ * through.
+ */
+static int hold_completions(struct replay *r, struct trace_vgpu *tv)
+{
+	uint32_t ports[GVT_ENGINES_MAX];
+	unsigned int writes;
+	int n = gvt_vgpu_submit_ports(tv->vgpu, ports, GVT_ENGINES_MAX, &writes);
+
+	/* One submit port per engine. */
+	tv->engines = n > 0 ? (unsigned int)n : 0;
+	for (unsigned int e = 0; e < tv->engines; e++)
+		if (limit_completions(r, tv, e, tv->done_target[e]))
+			return -EINVAL;
+	return 0;
+}
+
 /* vgpu ID TYPE [ram=MIB] [id=N] [aperture=GM] [hidden=GM] [fences=A,B,...] */
 static int cmd_vgpu(struct replay *r, char **w, int n)
 {
@@ -229,7 +266,7 @@ static int cmd_vgpu(struct replay *r, char **w, int n)
 		return -EINVAL;
 	}
 	r->num_vgpus++;
-	return 0;
+	return hold_completions(r, tv);
 }
 
 enum space { CFG, BAR0, BAR2, RAM };
@@ -353,9 +390,11 @@ static uint64_t now_ms(void)
 
 /*
  * What the GPU thread raises arrives when the sim gets there, which in a
- * replay may be later than in the recording: an msi or intx line waits
- * (up to the idle timeout) for what it expects before comparing. Earlier
- * is not the risk: a replay's guest runs far faster than the GPU.
+ * replay may be later than in the recording: a done, msi or intx line
+ * waits (up to the idle timeout) for what it expects before comparing.
+ * Earlier cannot be: completions are held until their done line
+ * (hold_completions()), and what the guest sees of the GPU comes with
+ * them.
  */
 static bool wait_until(const struct replay *r, bool (*done)(const struct trace_vgpu *, uint64_t),
 		       const struct trace_vgpu *tv, uint64_t want)
@@ -385,11 +424,11 @@ static bool intx_at(const struct trace_vgpu *tv, uint64_t level)
 /* Workloads on @engine the guest was told finished, completed or hung. */
 static uint64_t finished(const struct trace_vgpu *tv, unsigned int engine)
 {
-	struct gvt_engine_stats st;
+	uint64_t n;
 
-	if (gvt_vgpu_get_engine_stats(tv->vgpu, engine, &st))
+	if (gvt_vgpu_completions_delivered(tv->vgpu, engine, &n))
 		return 0;
-	return st.completed + st.hung;
+	return n;
 }
 
 static bool engine_caught_up(const struct trace_vgpu *tv, uint64_t engine)
@@ -398,10 +437,10 @@ static bool engine_caught_up(const struct trace_vgpu *tv, uint64_t engine)
 }
 
 /* done ID ENGINE COUNT: COUNT more of the vGPU's workloads on ENGINE
- * finished, and the guest was told, before the next line. Replay waits
- * until as many have finished since the vGPU's creation as all done
- * lines so far say; more is no error (the GPU may be ahead), as what the
- * guest reads next is compared anyway. */
+ * finished, and the guest was told, before the next line. Replay lets
+ * libgvt tell the guest of that many more and waits until it has: never
+ * more, so what the guest reads next sees the GPU where the recorded
+ * guest saw it. */
 static int cmd_done(struct replay *r, char **w, int n)
 {
 	struct gvt_engine_stats st;
@@ -425,6 +464,8 @@ static int cmd_done(struct replay *r, char **w, int n)
 		return -EINVAL;
 	}
 	tv->done_target[e] += count;
+	if (limit_completions(r, tv, e, tv->done_target[e]))
+		return -EINVAL;
 	if (wait_until(r, engine_caught_up, tv, e)) {
 		r->rep->checks++;
 		return 0;
@@ -432,9 +473,10 @@ static int cmd_done(struct replay *r, char **w, int n)
 	report(r, "done %s %s: %llu workloads should have finished, %llu did",
 	       w[1], w[2], (unsigned long long)tv->done_target[e],
 	       (unsigned long long)finished(tv, e));
-	/* Expect no more than what did, so one late workload is one report. */
+	/* Expect, and let through, no more than what did, so one late
+	 * workload is one report: it stays held until the next done line. */
 	tv->done_target[e] = finished(tv, e);
-	return 0;
+	return limit_completions(r, tv, e, tv->done_target[e]);
 }
 
 /* mem ID GPA HEX: the guest's RAM holds these bytes now (written by its
@@ -548,6 +590,11 @@ static int cmd_simple(struct replay *r, char **w, int n)
 	if (!tv)
 		return -EINVAL;
 	if (!strcmp(w[0], "idle")) {
+		/* Every workload, told to the guest: nothing may stay held.
+		 * Later done lines count from here. */
+		for (unsigned int e = 0; e < tv->engines; e++)
+			if (limit_completions(r, tv, e, GVT_COMPLETIONS_UNLIMITED))
+				return -EINVAL;
 		ret = gvt_vgpu_wait_idle(tv->vgpu, r->rep->idle_timeout_ms ?
 							   r->rep->idle_timeout_ms :
 							   REPLAY_IDLE_TIMEOUT_MS);
@@ -556,7 +603,9 @@ static int cmd_simple(struct replay *r, char **w, int n)
 			       r->last_log[0] ? r->last_log : strerror(-ret));
 		else
 			r->rep->checks++;
-		return 0;
+		for (unsigned int e = 0; e < tv->engines; e++)
+			tv->done_target[e] = finished(tv, e);
+		return hold_completions(r, tv);
 	}
 	if (!strcmp(w[0], "reset")) {
 		ret = gvt_vgpu_reset(tv->vgpu);
