@@ -29,6 +29,7 @@
 #include <gvt/gvt.h>
 
 #include "vfio_user.h"
+#include "vgpu_latency.h"
 
 #define GVTD_MAX_VGPUS 7	/* libgvt's ids 1..7 */
 #define PATH_LEN 108		/* sun_path */
@@ -119,50 +120,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Submission-to-completion latency over every engine, from the log2
- * histograms: the mean, and the bucket a quantile falls in (its upper
- * bound, in microseconds). */
-struct latency {
-	uint64_t submitted, completed;
-	double mean_us;
-	uint64_t p50_us, p99_us;
-};
-
-static uint64_t hist_quantile_us(const uint64_t *hist, uint64_t total,
-				 double q)
-{
-	uint64_t want = (uint64_t)((double)total * q), seen = 0;
-
-	for (unsigned int b = 0; b < GVT_LATENCY_BUCKETS; b++) {
-		seen += hist[b];
-		if (seen > want)
-			return 1ull << (b + 1);
-	}
-	return 1ull << GVT_LATENCY_BUCKETS;
-}
-
-static void latency_of(struct gvt_vgpu *vgpu, struct latency *out)
-{
-	uint64_t hist[GVT_LATENCY_BUCKETS] = { 0 }, sum_ns = 0;
-	struct gvt_engine_stats es;
-
-	memset(out, 0, sizeof(*out));
-	for (unsigned int e = 0; e < GVT_ENGINES_MAX; e++) {
-		if (gvt_vgpu_get_engine_stats(vgpu, e, &es))
-			break;
-		out->submitted += es.submitted;
-		out->completed += es.completed;
-		sum_ns += es.latency_sum_ns;
-		for (unsigned int b = 0; b < GVT_LATENCY_BUCKETS; b++)
-			hist[b] += es.latency_hist[b];
-	}
-	if (!out->completed)
-		return;
-	out->mean_us = (double)sum_ns / (double)out->completed / 1e3;
-	out->p50_us = hist_quantile_us(hist, out->completed, 0.5);
-	out->p99_us = hist_quantile_us(hist, out->completed, 0.99);
-}
-
 /* The figures the issues ask gvtd for, per vGPU: MMIO accesses, exits per
  * second since the last report, the time spent inside libgvt; and per
  * workload: exits, time spent scanning and shadowing it, and the latency
@@ -171,14 +128,14 @@ static void report(struct gvtd_vgpu *v, const char *why)
 {
 	struct gvt_vfu_stats s;
 	struct gvt_vgpu_stats vs;
-	struct latency lat;
+	struct vgpu_latency lat;
 	uint64_t now = now_ns();
 	double secs = (double)(now - v->last_ns) / 1e9;
 
 	gvt_vfu_get_stats(v->vfu, &s);
 	if (gvt_vgpu_get_stats(v->vgpu, &vs))
 		memset(&vs, 0, sizeof(vs));
-	latency_of(v->vgpu, &lat);
+	vgpu_latency_of(v->vgpu, &lat);
 	say(GVT_LOG_INFO,
 	    "vgpu%u figures (%s): client=%s mmio_accesses=%llu cfg_accesses=%llu aperture_accesses=%llu exits=%llu exits_per_s=%.0f libgvt_ms=%.3f libgvt_ns_per_exit=%.0f irqs=%llu dma_maps=%llu protocol_errors=%llu",
 	    v->id, why, gvt_vfu_connected(v->vfu) ? "connected" : "none",
