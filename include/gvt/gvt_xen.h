@@ -134,6 +134,21 @@ int gvt_xen_fd(struct gvt_xen *xen);
 int gvt_xen_dispatch(struct gvt_xen *xen);
 
 /**
+ * gvt_xen_check_domain() - does the served domain still exist?
+ * @xen: the server.
+ *
+ * Xen tells no device model that its domain died: the event channels just
+ * fall silent. A device model calls this now and then (gvt-xen-dm: every
+ * second) and stops when it says the domain is gone. Once it has, the
+ * errors gvt_xen_destroy() meets undoing the server are expected and are
+ * not logged as errors.
+ *
+ * Return: 0 while the domain exists; -ESRCH once it is gone; another
+ * -errno if Xen could not be asked; -EINVAL for a NULL @xen.
+ */
+GVT_MUST_CHECK int gvt_xen_check_domain(struct gvt_xen *xen);
+
+/**
  * gvt_xen_destroy() - disable and destroy the ioreq server, unmap and
  * unbind everything, close the handles and free the server.
  * @xen: the server, or NULL. Destroy its vGPU first.

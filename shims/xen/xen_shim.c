@@ -78,6 +78,7 @@ struct gvt_xen {
 	struct gvt_hv_ops ops;	/* gvt_xen_hv_ops(): with tracking or not */
 	uint64_t sbdf;		/* the top half of a PCI_CONFIG addr */
 	enum xen_stage stage;
+	bool domain_gone;	/* gvt_xen_check_domain() saw -ESRCH */
 	uint16_t id;		/* the ioreq server */
 	unsigned int nr_vcpus;
 	unsigned int nr_bound;	/* event channels bound, 0 .. nr_vcpus */
@@ -710,31 +711,36 @@ static int stage_step(struct gvt_xen *x, enum xen_stage next)
 
 void gvt_xen_teardown(struct gvt_xen *x)
 {
+	/* After the domain died every call about it fails (-ESRCH), and
+	 * Xen has already dropped what they would undo: not worth an error. */
+	int lvl;
+
 	if (!x)
 		return;
+	lvl = x->domain_gone ? GVT_LOG_DEBUG : GVT_LOG_ERR;
 	if (x->stage >= STAGE_ENABLED && x->po->set_state(x->port, x->id, false))
-		shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot disable the ioreq server", x->p.domid);
+		shim_log(x, lvl, "xen: dom%u: cannot disable the ioreq server", x->p.domid);
 	for (int b = 0; b < SHIM_BARS; b++) {
 		struct range *r = &x->range[b];
 
 		if (r->mapped && x->po->map_range(x->port, x->id, r->mmio, r->start, r->end, false))
-			shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot unmap BAR%u from the ioreq server",
+			shim_log(x, lvl, "xen: dom%u: cannot unmap BAR%u from the ioreq server",
 				 x->p.domid, shim_bar_index[b]);
 		r->mapped = false;
 	}
 	if (x->stage >= STAGE_MEM_TYPE && x->p.page_track &&
 	    x->po->claim_mem_type(x->port, x->id, false))
-		shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot give back the HVMMEM_ioreq_server type", x->p.domid);
+		shim_log(x, lvl, "xen: dom%u: cannot give back the HVMMEM_ioreq_server type", x->p.domid);
 	if (x->stage >= STAGE_PCIDEV && x->po->map_pcidev(x->port, x->id, false))
-		shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot release the PCI function", x->p.domid);
+		shim_log(x, lvl, "xen: dom%u: cannot release the PCI function", x->p.domid);
 	/* Bound channels, also after a partial STAGE_PORTS. */
 	while (x->nr_bound)
 		x->po->unbind(x->port, x->local[--x->nr_bound]);
 	if (x->stage >= STAGE_PAGES && x->po->unmap_ioreq_pages(x->port))
-		shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot unmap the ioreq pages", x->p.domid);
+		shim_log(x, lvl, "xen: dom%u: cannot unmap the ioreq pages", x->p.domid);
 	x->req = NULL;
 	if (x->stage >= STAGE_SERVER && x->po->destroy_server(x->port, x->id))
-		shim_log(x, GVT_LOG_ERR, "xen: dom%u: cannot destroy ioreq server %u",
+		shim_log(x, lvl, "xen: dom%u: cannot destroy ioreq server %u",
 			 x->p.domid, x->id);
 	if (x->stage >= STAGE_OPEN)
 		x->po->close(x->port);
@@ -810,6 +816,25 @@ int gvt_xen_attach(struct gvt_xen *xen, struct gvt_vgpu *vgpu)
 	xen->vgpu = vgpu;
 	bars_update(xen);
 	return stage_step(xen, STAGE_ENABLED);
+}
+
+int gvt_xen_check_domain(struct gvt_xen *xen)
+{
+	int ret;
+
+	if (!xen || xen->stage < STAGE_OPEN)
+		return -EINVAL;
+	/* The cheapest question Xen answers about a domain, and only while
+	 * it exists. */
+	ret = xen->po->nr_vcpus(xen->port);
+	if (ret >= 0)
+		return 0;
+	if (ret == -ESRCH && !xen->domain_gone) {
+		xen->domain_gone = true;
+		shim_log(xen, GVT_LOG_NOTICE, "xen: dom%u is gone, and ioreq server %u with it",
+			 xen->p.domid, xen->id);
+	}
+	return ret;
 }
 
 void gvt_xen_destroy(struct gvt_xen *xen)

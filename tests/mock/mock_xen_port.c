@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "mock_xen_port.h"
 
@@ -18,6 +20,18 @@ static int step(struct mock_xen_port *m, enum mock_xen_step s)
 	if (m->fail_step != (int)s)
 		m->reached[s]++;
 	return 0;
+}
+
+/* A domain that died took its ioreq server with it, and everything routed
+ * to the server; Xen then answers -ESRCH about it. Our own mappings and
+ * event channels stay ours to undo. */
+static bool dead(struct mock_xen_port *m)
+{
+	if (!m->domain_gone)
+		return false;
+	m->server = m->pcidev = m->mem_type = m->enabled = false;
+	m->nr_ranges = 0;
+	return true;
 }
 
 static int mx_open(void *port, const struct gvt_xen_params *p)
@@ -43,6 +57,8 @@ static int mx_nr_vcpus(void *port)
 	struct mock_xen_port *m = port;
 	int ret = step(m, MXS_NR_VCPUS);
 
+	if (m->domain_gone)
+		return -ESRCH;
 	return ret ? ret : (int)m->nr_vcpus;
 }
 
@@ -64,6 +80,8 @@ static int mx_destroy_server(void *port, uint16_t id)
 {
 	struct mock_xen_port *m = port;
 
+	if (dead(m))
+		return -ESRCH;
 	if (!m->server || id != 3)
 		return -ENOENT;
 	m->server = false;
@@ -126,6 +144,8 @@ static int mx_map_range(void *port, uint16_t id, bool mmio, uint64_t start,
 {
 	struct mock_xen_port *m = port;
 
+	if (dead(m))
+		return -ESRCH;
 	m->range_calls++;
 	if (!m->server || start > end)
 		return -EINVAL;
@@ -152,8 +172,11 @@ static int mx_map_range(void *port, uint16_t id, bool mmio, uint64_t start,
 static int mx_map_pcidev(void *port, uint16_t id, bool map)
 {
 	struct mock_xen_port *m = port;
-	int ret = map ? step(m, MXS_PCIDEV) : 0;
+	int ret;
 
+	if (dead(m))
+		return -ESRCH;
+	ret = map ? step(m, MXS_PCIDEV) : 0;
 	if (ret)
 		return ret;
 	if (m->pcidev == map)
@@ -165,8 +188,11 @@ static int mx_map_pcidev(void *port, uint16_t id, bool map)
 static int mx_claim_mem_type(void *port, uint16_t id, bool claim)
 {
 	struct mock_xen_port *m = port;
-	int ret = claim ? step(m, MXS_MEM_TYPE) : 0;
+	int ret;
 
+	if (dead(m))
+		return -ESRCH;
+	ret = claim ? step(m, MXS_MEM_TYPE) : 0;
 	if (ret)
 		return ret;
 	if (m->mem_type == claim)
@@ -178,8 +204,11 @@ static int mx_claim_mem_type(void *port, uint16_t id, bool claim)
 static int mx_set_state(void *port, uint16_t id, bool enabled)
 {
 	struct mock_xen_port *m = port;
-	int ret = enabled ? step(m, MXS_ENABLE) : 0;
+	int ret;
 
+	if (dead(m))
+		return -ESRCH;
+	ret = enabled ? step(m, MXS_ENABLE) : 0;
 	if (ret)
 		return ret;
 	m->enabled = enabled;
@@ -188,15 +217,24 @@ static int mx_set_state(void *port, uint16_t id, bool enabled)
 
 static int mx_fd(void *port)
 {
-	return 0;
+	struct mock_xen_port *m = port;
+
+	return m->event_fd;
 }
 
 static int mx_pending(void *port, uint32_t *local)
 {
 	struct mock_xen_port *m = port;
 
-	if (m->q_head == m->q_tail)
+	if (m->q_head == m->q_tail) {
+		uint64_t count;
+
+		/* Level-triggered like xenevtchn's fd: readable while an
+		 * event is queued, quiet once all are taken. */
+		if (read(m->event_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+			return -errno;
 		return -EAGAIN;
+	}
 	*local = m->queue[m->q_head++ % MOCK_XEN_QUEUE];
 	return 0;
 }
@@ -324,7 +362,12 @@ int mock_xen_port_create(unsigned int nr_vcpus, uint64_t ram_size,
 	size_t page_bytes = (nr_vcpus * sizeof(ioreq_t) + PAGE_BYTES - 1) /
 			    PAGE_BYTES * PAGE_BYTES;
 
+	if (m)
+		m->event_fd = -1;
 	if (!m || !nr_vcpus || nr_vcpus > GVT_XEN_VCPUS_MAX)
+		goto out_free;
+	m->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->event_fd < 0)
 		goto out_free;
 	m->page = aligned_alloc(PAGE_BYTES, page_bytes);
 	/* Page aligned, as guest frames are: the sim GPU's PTEs hold them. */
@@ -342,6 +385,8 @@ int mock_xen_port_create(unsigned int nr_vcpus, uint64_t ram_size,
 	return 0;
 out_free:
 	if (m) {
+		if (m->event_fd >= 0)
+			close(m->event_fd);
 		free(m->page);
 		free(m->ram);
 	}
@@ -353,6 +398,7 @@ void mock_xen_port_destroy(struct mock_xen_port *m)
 {
 	if (!m)
 		return;
+	close(m->event_fd);
 	free(m->page);
 	free(m->ram);
 	free(m);
@@ -360,8 +406,14 @@ void mock_xen_port_destroy(struct mock_xen_port *m)
 
 void mock_xen_port_kick(struct mock_xen_port *m, unsigned int vcpu)
 {
+	uint64_t one = 1;
+
 	if (m->q_tail - m->q_head < MOCK_XEN_QUEUE)
 		m->queue[m->q_tail++ % MOCK_XEN_QUEUE] = MOCK_XEN_EPORT0 + vcpu + 1000;
+	if (write(m->event_fd, &one, sizeof(one)) < 0) {
+		/* Only a counter at its maximum refuses, and it is then
+		 * readable anyway. */
+	}
 }
 
 void mock_xen_port_post(struct mock_xen_port *m, unsigned int vcpu,

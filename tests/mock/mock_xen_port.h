@@ -2,7 +2,8 @@
 /*
  * The Xen shim's lowest layer without Xen (shims/xen/xen_port.h): the
  * synchronous ioreq page is malloc'd, event channels are an in-process
- * queue, guest RAM is a plain buffer at guest-physical 0. It records what
+ * queue behind an eventfd (readable while events are queued, as
+ * xenevtchn's descriptor is), guest RAM is a plain buffer at guest-physical 0. It records what
  * the shim set up, so tests can check that teardown undoes it exactly,
  * and fails any setup step on demand.
  */
@@ -43,6 +44,7 @@ struct mock_xen_range {
 
 struct mock_xen_port {
 	unsigned int nr_vcpus;		/* what the "domain" has */
+	bool domain_gone;		/* set: Xen answers -ESRCH about it */
 	ioreq_t *page;			/* the synchronous ioreq page */
 	uint8_t *ram;			/* guest-physical 0 .. ram_size */
 	uint64_t ram_size;
@@ -61,7 +63,9 @@ struct mock_xen_port {
 	unsigned int fail_after;
 	unsigned int reached[MXS_NUM];
 
-	/* Events: the guest side queues local ports, the shim pops them. */
+	/* Events: the guest side queues local ports, the shim pops them;
+	 * @event_fd is what the port's fd op gives to poll. */
+	int event_fd;
 	uint32_t queue[MOCK_XEN_QUEUE];
 	unsigned int q_head, q_tail;
 	unsigned int notified[GVT_XEN_VCPUS_MAX];

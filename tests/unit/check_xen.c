@@ -566,6 +566,50 @@ END_TEST
 
 /* The real path: built and linked against libxen; without /dev/xen it
  * fails at its first step with one clear line. */
+static unsigned int errors_logged;
+
+static void count_errors(void *opaque, int level, const char *msg)
+{
+	if (level <= GVT_LOG_ERR)
+		errors_logged++;
+	t_log_sink(opaque, level, msg);
+}
+
+/* Xen says nothing when a domain dies; a device model asks. Once the
+ * answer was "gone", undoing the server (which died with the domain)
+ * meets -ESRCH at every step, and that is no error worth logging. */
+START_TEST(test_xen_domain_gone_is_noticed_and_teardown_is_quiet)
+{
+	struct gvt_xen_params p = { .domid = 7, .dev = 2, .page_track = true,
+				    .log_fn = count_errors };
+
+	ck_assert_int_eq(mock_xen_port_create(2, RAM, &m), 0);
+	ck_assert_int_eq(gvt_xen_create_port(&p, &mock_xen_port_ops, m, &x), 0);
+	ck_assert_int_eq(gvt_vgpu_create(t_ctx, "GVTg_V5_4", gvt_xen_hv_ops(x), x,
+					 &t_vgpu), 0);
+	ck_assert_int_eq(gvt_xen_attach(x, t_vgpu), 0);
+	place_bars();
+	ck_assert_uint_eq(m->nr_ranges, 3);
+	ck_assert_int_eq(gvt_xen_check_domain(x), 0);
+	ck_assert_int_eq(gvt_xen_check_domain(NULL), -EINVAL);
+
+	m->domain_gone = true;
+	t_log_clear();
+	errors_logged = 0;
+	ck_assert_int_eq(gvt_xen_check_domain(x), -ESRCH);
+	ck_assert_int_eq(gvt_xen_check_domain(x), -ESRCH);
+	ck_assert_uint_eq(t_log_count(), 1);
+	ck_assert(t_log_has("dom7 is gone"));
+
+	gvt_vgpu_destroy(t_vgpu);
+	t_vgpu = NULL;
+	gvt_xen_destroy(x);
+	x = NULL;
+	ck_assert_uint_eq(errors_logged, 0);
+	ck_assert(mock_xen_port_clean(m));
+}
+END_TEST
+
 START_TEST(test_xen_libxen_without_xen_fails_clearly)
 {
 	struct gvt_xen_params p = { .domid = 1, .dev = 2, .log_fn = t_log_sink };
@@ -595,6 +639,7 @@ Suite *xen_suite(void)
 	tcase_add_test(life, test_xen_setup_fails_at_each_step_and_undoes_exactly);
 	tcase_add_test(life, test_xen_enable_failure_then_destroy_is_exact);
 	tcase_add_test(life, test_xen_libxen_without_xen_fails_clearly);
+	tcase_add_test(life, test_xen_domain_gone_is_noticed_and_teardown_is_quiet);
 	suite_add_tcase(s, life);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
