@@ -22,6 +22,9 @@ int main(void)
 #ifdef GVT_TEST_XEN
 		xen_suite,
 #endif
+#ifdef GVT_TEST_XEN_DM
+		xen_dm_suite,
+#endif
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

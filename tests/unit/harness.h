@@ -84,5 +84,6 @@ Suite *trace_suite(void);
 Suite *vgpu_suite(void);
 Suite *vfio_user_suite(void);
 Suite *xen_suite(void);
+Suite *xen_dm_suite(void);
 
 #endif /* GVT_TEST_HARNESS_H */
