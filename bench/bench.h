@@ -23,6 +23,7 @@ bench_fn bench_ppgtt;
 bench_fn bench_sched;
 bench_fn bench_e2e;
 bench_fn bench_kvm;
+bench_fn bench_xen;
 
 /* Monotonic nanoseconds. */
 uint64_t bench_now_ns(void);

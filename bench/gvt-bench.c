@@ -32,6 +32,10 @@ static const struct {
 	{ "kvm", bench_kvm,
 	  "ns per guest register read and write on /dev/kvm through the KVM shim and libgvt, beside an empty exit handler (ratio target <= 1.02); exits per ELSP submission with the coalesced ring (target <= 1)" },
 #endif
+#ifdef GVT_BENCH_XEN
+	{ "xen", bench_xen,
+	  "ns per guest register read and write through the Xen shim's ioreq loop (over its mock port: no Xen here), beside the same access on libgvt directly" },
+#endif
 #ifdef GVT_BENCH_VFIO_USER
 	{ "vfio-user", bench_vfio_user,
 	  "us per guest register read through the vfio-user server, against a bare socketpair round trip" },
