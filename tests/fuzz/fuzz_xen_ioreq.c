@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "mock_xen_port.h"
 
 #define PAGE 4096u
@@ -206,24 +207,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct fuzz_input in = { data, size };
+
 	if (!ctx)
 		setup();
 	start();
-	while (size >= 1 + sizeof(ioreq_t)) {
+	/* Whole records only: a partial one is dropped. */
+	while (in.left >= 1 + sizeof(ioreq_t)) {
+		unsigned int sel = (unsigned int)fuzz_take(&in, 1);
 		ioreq_t r;
 
-		memcpy(&r, data + 1, sizeof(r));
+		fuzz_take_bytes(&in, &r, sizeof(r));
 		/* Keep addresses near the vGPU often enough to matter. */
-		if (data[0] & 0x40) {
-			static const uint64_t base[] = { BAR0, BAR2, BAR4, 0x10000 };
+		if (sel & 0x40) {
+			static const uint64_t base[] = { BAR0, BAR2, BAR4,
+							 0x10000 };
 
-			r.addr = base[(data[0] >> 4) & 3] + (r.addr & 0xffffff);
+			r.addr = base[(sel >> 4) & 3] + (r.addr & 0xffffff);
 		}
-		if (data[0] & 0x20)
+		if (sel & 0x20)
 			r.data &= RAM - 1;
-		post(data[0] % VCPUS, &r, !(data[0] & 0x80));
-		data += 1 + sizeof(ioreq_t);
-		size -= 1 + sizeof(ioreq_t);
+		post(sel % VCPUS, &r, !(sel & 0x80));
 	}
 	finish();
 	return 0;
