@@ -28,8 +28,8 @@
  * that its 2 MiB pages can be kept whole; bit 1: drop every root and pin
  * before destroying the vGPUs), then operations, each an opcode byte (its
  * value mod 16, OP_* below) and its arguments, little-endian, zeros past
- * the end. A frame argument is 2 bytes (pick_frame()), an entry value a
- * kind byte and more (pick_value()).
+ * the end (fuzz_input.h). A frame argument is 2 bytes (pick_frame()), an
+ * entry value a kind byte and more (fuzz_pte()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fuzz_input.h"
 #include "guest_ppgtt.h"
 #include "mock_hv.h"
 #include "pgpu/sim/sim.h"
@@ -95,8 +96,7 @@ struct written {
 };
 
 struct run {
-	const uint8_t *p;
-	size_t left;
+	struct fuzz_input in;
 	uint64_t rng;
 	struct side s[2];	/* [0] write-protected, [1] re-validated */
 	struct gvt_ppgtt_root roots[MAX_ROOTS];
@@ -141,15 +141,6 @@ static void fail_side(const struct side *s, const char *what)
 	fail(what);
 }
 
-static uint64_t take(struct run *r, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes && r->left; i++, r->left--)
-		v |= (uint64_t)*r->p++ << (8 * i);
-	return v;
-}
-
 /* splitmix64: probe addresses, seeded from the input. */
 NO_COVERAGE
 static uint64_t rnd(struct run *r)
@@ -172,7 +163,7 @@ static void remember(struct run *r, uint64_t gfn)
  */
 static uint64_t pick_frame(struct run *r)
 {
-	uint64_t v = take(r, 2);
+	uint64_t v = fuzz_take(&r->in, 2);
 	uint64_t x = v & 0x3fff;
 	uint64_t gfn, n;
 
@@ -201,41 +192,10 @@ static uint64_t pick_frame(struct run *r)
 	return gfn;
 }
 
-/*
- * An entry value. Kind byte k: k & 7 == 0 raw 8 bytes, 1 zero, else a
- * frame with present (cleared by k & 0x40), RW (k & 0x08), PS (0x10),
- * IPS (0x20), and with k & 0x80 a byte of other bits (low flags, bits
- * above the address).
- */
-static uint64_t pick_value(struct run *r)
+/* An entry value's frame (fuzz_pte()). */
+static uint64_t pte_frame(void *r)
 {
-	uint64_t k = take(r, 1);
-	uint64_t v, x;
-
-	switch (k & 7) {
-	case 0:
-		return take(r, 8);
-	case 1:
-		return 0;
-	default:
-		break;
-	}
-	v = pick_frame(r) << 12 | GVT_PPGTT_PRESENT;
-	if (k & 0x08)
-		v |= GVT_PPGTT_RW;
-	if (k & 0x10)
-		v |= GVT_PPGTT_PS;
-	if (k & 0x20)
-		v |= GVT_PPGTT_IPS;
-	if (k & 0x40)
-		v &= ~GVT_PPGTT_PRESENT;
-	if (k & 0x80) {
-		x = take(r, 1);
-		v |= (x & 0x7c) | (x & 3) << 8;
-		if (x & 0x80)
-			v |= 1ull << 50 | 1ull << 63;
-	}
-	return v;
+	return pick_frame(r);
 }
 
 /* The guest writes @len bytes at @gpa (in RAM, within one page): A's
@@ -710,9 +670,9 @@ static void check_current(const struct side *s,
 static void op_write(struct run *r)
 {
 	uint64_t gfn = pick_frame(r) % RAM_FRAMES;
-	unsigned int iw = (unsigned int)take(r, 2);
+	unsigned int iw = (unsigned int)fuzz_take(&r->in, 2);
 	unsigned int i = iw & 511;
-	uint64_t v = pick_value(r);
+	uint64_t v = fuzz_pte(&r->in, pte_frame, r);
 	uint64_t gpa = gfn << 12 | i * 8u;
 	uint32_t half;
 
@@ -741,10 +701,10 @@ static void op_bulk(struct run *r)
 		1ull << 30, 1ull << 21,
 	};
 	uint64_t gfn = pick_frame(r) % RAM_FRAMES;
-	unsigned int first = (unsigned int)take(r, 2) & 511;
-	unsigned int count = 1 + (unsigned int)take(r, 1) % 64;
-	uint64_t step = steps[take(r, 1) & 7];
-	uint64_t v = pick_value(r);
+	unsigned int first = (unsigned int)fuzz_take(&r->in, 2) & 511;
+	unsigned int count = 1 + (unsigned int)fuzz_take(&r->in, 1) % 64;
+	uint64_t step = steps[fuzz_take(&r->in, 1) & 7];
+	uint64_t v = fuzz_pte(&r->in, pte_frame, r);
 	uint64_t buf[64];
 
 	if (count > GVT_PPGTT_ENTRIES - first)
@@ -774,9 +734,9 @@ static void op_create(struct run *r, unsigned int levels)
 
 	if (levels == 4) {
 		root.pdp[0] = pick_frame(r) << 12;
-		root.pdp[0] |= take(r, 1);
+		root.pdp[0] |= fuzz_take(&r->in, 1);
 	} else {
-		unsigned int mask = (unsigned int)take(r, 1);
+		unsigned int mask = (unsigned int)fuzz_take(&r->in, 1);
 
 		for (unsigned int i = 0; i < 4; i++)
 			if (mask & (1u << i))
@@ -799,7 +759,7 @@ static void op_create(struct run *r, unsigned int levels)
 static const struct gvt_ppgtt_root *pick_root(struct run *r)
 {
 	unsigned int n = r->num_roots < MAX_ROOTS ? r->num_roots : MAX_ROOTS;
-	unsigned int i = (unsigned int)take(r, 1);
+	unsigned int i = (unsigned int)fuzz_take(&r->in, 1);
 
 	return n ? &r->roots[i % n] : NULL;
 }
@@ -885,19 +845,19 @@ static void op_check(struct run *r)
  */
 static void op_fault(struct run *r)
 {
-	unsigned int what = (unsigned int)take(r, 1);
+	unsigned int what = (unsigned int)fuzz_take(&r->in, 1);
 	struct side *s = &r->s[what & 1];
 	unsigned int after;
 
 	switch ((what >> 1) % 3) {
 	case 0:
-		after = (unsigned int)take(r, 1) % 16;
+		after = (unsigned int)fuzz_take(&r->in, 1) % 16;
 		/* libgvt falls back to re-validation from then on. */
 		if (s->tracked)
 			mock_hv_fail(s->hv, MOCK_PAGE_TRACK_ENABLE, after, 1, -EIO);
 		break;
 	case 1:
-		after = (unsigned int)take(r, 1) % 16;
+		after = (unsigned int)fuzz_take(&r->in, 1) % 16;
 		mock_hv_fail(s->hv, MOCK_DMA_MAP, after, 1, -ENOMEM);
 		s->degraded = true;
 		break;
@@ -1022,14 +982,13 @@ static void run(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i++)
 		h = (h ^ data[i]) * 0x100000001b3ull;
 	r->rng = h;
-	r->p = data;
-	r->left = size;
-	flags = (unsigned int)take(r, 1);
+	r->in = (struct fuzz_input){ data, size };
+	flags = (unsigned int)fuzz_take(&r->in, 1);
 	side_create(&r->s[0], "A (write-protected)", true, !(flags & 1));
 	side_create(&r->s[1], "B (re-validated)", false, flags & 1);
 
-	while (r->left) {
-		switch (take(r, 1) % 16) {
+	while (r->in.left) {
+		switch (fuzz_take(&r->in, 1) % 16) {
 		case OP_WRITE ... OP_WRITE + 4:
 			op_write(r);
 			break;
@@ -1056,13 +1015,15 @@ static void run(const uint8_t *data, size_t size)
 			break;
 		case OP_UNPIN:
 			if (r->num_pins)
-				unpin(r, (unsigned int)take(r, 1) % r->num_pins);
+				unpin(r, (unsigned int)fuzz_take(&r->in, 1) %
+					 r->num_pins);
 			break;
 		case OP_CHECK:
 			op_check(r);
 			break;
 		case OP_PROBE:
-			r->probes[r->num_probes++ % MAX_PROBES] = take(r, 8);
+			r->probes[r->num_probes++ % MAX_PROBES] =
+				fuzz_take(&r->in, 8);
 			break;
 		default:
 			op_fault(r);

@@ -44,7 +44,7 @@
  * The input: a flags byte (bit 0: A's hypervisor write-protects, so every
  * guest write goes through gvt_vgpu_page_write(); bit 1: A announces its
  * PPGTT through PVINFO), then operations, each an opcode byte (mod OP_NUM)
- * and its arguments, little-endian, zeros past the end.
+ * and its arguments, little-endian, zeros past the end (fuzz_input.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,6 +57,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fuzz_input.h"
 #include "guest_gen9.h"
 #include "guest_ppgtt.h"
 #include "mock_hv.h"
@@ -138,8 +139,7 @@ struct guest {
 };
 
 struct run {
-	const uint8_t *p;
-	size_t left;
+	struct fuzz_input in;
 	struct guest *a;
 	bool announce;		/* A announces its PPGTT (after resets too) */
 	bool held;		/* A's work is held back (gate_closed) */
@@ -222,17 +222,6 @@ static void gated_poll(void *pgpu, unsigned int engine, uint64_t budget_ns,
 		return;
 	}
 	sim_poll(pgpu, engine, budget_ns, out);
-}
-
-/* ---- the input ---- */
-
-static uint64_t take(struct run *r, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes && r->left; i++, r->left--)
-		v |= (uint64_t)*r->p++ << (8 * i);
-	return v;
 }
 
 /* ---- a guest's memory and registers ---- */
@@ -652,7 +641,7 @@ static void settle_and_check(struct run *r)
 static uint64_t pick_frame(struct run *r)
 {
 	const struct guest *g = r->a;
-	uint64_t v = take(r, 2), x = v & 0x3fff;
+	uint64_t v = fuzz_take(&r->in, 2), x = v & 0x3fff;
 
 	switch (v >> 14) {
 	case 0: {
@@ -687,7 +676,7 @@ static uint64_t pick_frame(struct run *r)
 static uint64_t pick_gm(struct run *r)
 {
 	const struct guest *g = r->a;
-	uint64_t k = take(r, 1), off = take(r, 2) & 0x1ffc;
+	uint64_t k = fuzz_take(&r->in, 1), off = fuzz_take(&r->in, 2) & 0x1ffc;
 	unsigned int i = (unsigned int)(k >> 3) & 3;
 
 	switch (k & 7) {
@@ -715,7 +704,8 @@ static uint64_t pick_gm(struct run *r)
 		return other[k >> 3 & 7] + (off & 0xffc & (k >> 6 ? ~0ull : 0));
 	}
 	default:
-		return (take(r, 4) & ~3ull) | (k & 0x80 ? take(r, 2) << 32 : 0);
+		return (fuzz_take(&r->in, 4) & ~3ull) |
+		       (k & 0x80 ? fuzz_take(&r->in, 2) << 32 : 0);
 	}
 }
 
@@ -723,7 +713,7 @@ static uint64_t pick_gm(struct run *r)
  * a GGTT address misread, non-canonical ones, or anything. */
 static uint64_t pick_ppgma(struct run *r)
 {
-	uint64_t k = take(r, 1), off = take(r, 2) & 0x1ffc;
+	uint64_t k = fuzz_take(&r->in, 1), off = fuzz_take(&r->in, 2) & 0x1ffc;
 
 	switch (k & 7) {
 	case 0:
@@ -747,7 +737,7 @@ static uint64_t pick_ppgma(struct run *r)
 		return odd[k >> 3 & 3];
 	}
 	default:
-		return take(r, 6) & ~3ull;
+		return fuzz_take(&r->in, 6) & ~3ull;
 	}
 }
 
@@ -755,7 +745,7 @@ static uint64_t pick_ppgma(struct run *r)
  * kind of address with either bit). */
 static uint64_t pick_addr(struct run *r, bool *ggtt)
 {
-	uint64_t k = take(r, 1);
+	uint64_t k = fuzz_take(&r->in, 1);
 
 	*ggtt = k & 1;
 	return k & 2 ? pick_gm(r) : pick_ppgma(r);
@@ -763,15 +753,15 @@ static uint64_t pick_addr(struct run *r, bool *ggtt)
 
 static uint32_t pick_u32(struct run *r)
 {
-	uint64_t k = take(r, 1);
+	uint64_t k = fuzz_take(&r->in, 1);
 
 	switch (k & 7) {
 	case 0:
-		return (uint32_t)take(r, 4);
+		return (uint32_t)fuzz_take(&r->in, 4);
 	case 1:
 		return 0;
 	case 2:
-		return (uint32_t)take(r, 1);
+		return (uint32_t)fuzz_take(&r->in, 1);
 	case 3:
 		return ~0u;
 	case 4:
@@ -802,7 +792,7 @@ static uint32_t pick_reg(struct run *r, unsigned int e)
 		0x22200, 0x2214, 0x2400, 0x2408, 0x2420, 0x2430, 0x2500,
 		0x7034, R_PWR_CLK_STATE, 0xa188,
 	};
-	uint64_t k = take(r, 1), x = take(r, 1);
+	uint64_t k = fuzz_take(&r->in, 1), x = fuzz_take(&r->in, 1);
 	uint32_t base = guest_eng_base[k & 0x10 ? x & 3 : e];
 
 	switch (k & 15) {
@@ -827,47 +817,20 @@ static uint32_t pick_reg(struct run *r, unsigned int e)
 	case 9:
 		return 0x200000 + 4 * (uint32_t)x;		/* past the registers */
 	default:
-		return (uint32_t)take(r, 4);
+		return (uint32_t)fuzz_take(&r->in, 4);
 	}
 }
 
-/* A page-table entry: 8 raw bytes, zero, or a frame with present (cleared
- * by k & 0x40), RW (k & 0x08), PS (0x10), IPS (0x20) and with k & 0x80 a
- * byte of other bits. */
-static uint64_t pick_pte(struct run *r)
+/* A page-table entry's frame (fuzz_pte()). */
+static uint64_t pte_frame(void *r)
 {
-	uint64_t k = take(r, 1), v, x;
-
-	switch (k & 7) {
-	case 0:
-		return take(r, 8);
-	case 1:
-		return 0;
-	default:
-		break;
-	}
-	v = pick_frame(r) << 12 | GPT_PRESENT;
-	if (k & 0x08)
-		v |= GPT_RW;
-	if (k & 0x10)
-		v |= GPT_PS;
-	if (k & 0x20)
-		v |= GPT_IPS;
-	if (k & 0x40)
-		v &= ~GPT_PRESENT;
-	if (k & 0x80) {
-		x = take(r, 1);
-		v |= (x & 0x7c) | (x & 3) << 8;
-		if (x & 0x80)
-			v |= 1ull << 50 | 1ull << 63;
-	}
-	return v;
+	return pick_frame(r);
 }
 
 static uint32_t pick_alu(struct run *r)
 {
-	uint64_t k = take(r, 1);
-	uint32_t x = (uint32_t)take(r, 1);
+	uint64_t k = fuzz_take(&r->in, 1);
+	uint32_t x = (uint32_t)fuzz_take(&r->in, 1);
 
 	switch (k & 7) {
 	case 0:
@@ -885,7 +848,7 @@ static uint32_t pick_alu(struct run *r)
 	case 6:
 		return 0;
 	default:
-		return (uint32_t)take(r, 4);
+		return (uint32_t)fuzz_take(&r->in, 4);
 	}
 }
 
@@ -899,7 +862,7 @@ static void put_addr(uint32_t *dw, uint64_t a)
 
 static unsigned int pick_bb_start(struct run *r, uint32_t *dw)
 {
-	uint64_t t = take(r, 1), f = take(r, 1), a;
+	uint64_t t = fuzz_take(&r->in, 1), f = fuzz_take(&r->in, 1), a;
 	uint32_t hdr = MI_BB_START;
 	bool ggtt;
 
@@ -961,14 +924,14 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		{ 0x54400006, 8 },	/* XY_PAT_BLT */
 		{ 0x50800008, 10 },	/* XY_FAST_COPY_BLT */
 	};
-	unsigned int what = (unsigned int)(take(r, 1) % 24), n;
+	unsigned int what = (unsigned int)(fuzz_take(&r->in, 1) % 24), n;
 	uint32_t f;
 	uint64_t a, b;
 	bool ggtt, ggtt2;
 
 	switch (what) {
 	case 0:
-		n = 1 + (unsigned int)(take(r, 1) % 4);
+		n = 1 + (unsigned int)(fuzz_take(&r->in, 1) % 4);
 		memset(dw, 0, 4 * n);
 		return n;
 	case 1:
@@ -988,16 +951,16 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		dw[4] = pick_u32(r);
 		return 5;
 	case 5:
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		dw[0] = MI_SDX + (f & 1);
-		dw[1] = (uint32_t)take(r, 2);
+		dw[1] = (uint32_t)fuzz_take(&r->in, 2);
 		dw[2] = pick_u32(r);
 		if (f & 1)
 			dw[3] = pick_u32(r);
 		return 3 + (f & 1);
 	case 6:
-		n = 1 + (unsigned int)(take(r, 1) % 3);
-		f = (uint32_t)take(r, 1);
+		n = 1 + (unsigned int)(fuzz_take(&r->in, 1) % 3);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		dw[0] = MI_LRI(n) | (f & 0x10 ? (f & 0xf) << 8 : 0);
 		for (unsigned int i = 0; i < n; i++) {
 			dw[1 + 2 * i] = pick_reg(r, e);
@@ -1017,7 +980,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		dw[2] = pick_reg(r, e);
 		return 3;
 	case 10:
-		n = 1 + (unsigned int)(take(r, 1) % 6);
+		n = 1 + (unsigned int)(fuzz_take(&r->in, 1) % 6);
 		dw[0] = MI_MATH(n);
 		for (unsigned int i = 0; i < n; i++)
 			dw[1 + i] = pick_alu(r);
@@ -1026,7 +989,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		/* Compare mode f ^ 4: zero flags wait for zero, which the
 		 * pages mapped at first hold; waits that never end cost a
 		 * hang timeout each. */
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		a = pick_addr(r, &ggtt);
 		dw[0] = 0x0e000002u | ((f ^ 4) & 7) << 12 | (f & 8 ? 0 : 1u << 15) |
 			(f & 16 ? 1u << 16 : 0) | (ggtt ? MI_USE_GGTT : 0);
@@ -1034,7 +997,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		put_addr(dw + 2, a);
 		return 4;
 	case 12:
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		a = pick_addr(r, &ggtt);
 		dw[0] = (0x13000002u + (f & 1)) | (f >> 1 & 3) << 14 |
 			(f & 8 ? 1u << 21 : 0) | (f & 16 ? 1u << 8 : 0);
@@ -1044,13 +1007,13 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 			dw[4] = pick_u32(r);
 		return 4 + (f & 1);
 	case 13:
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		a = pick_addr(r, &ggtt);
 		dw[0] = PIPE_CONTROL;
 		dw[1] = (f & 3) << 14 | (ggtt ? 1u << 24 : 0) |
 			(f & 4 ? 1u << 21 : 0) | (f & 8 ? 1u << 23 : 0) |
 			(f & 16 ? 1u << 8 : 0) |
-			(f & 32 ? (uint32_t)take(r, 4) : 0);
+			(f & 32 ? (uint32_t)fuzz_take(&r->in, 4) : 0);
 		put_addr(dw + 2, f & 8 ? pick_reg(r, e) : a);
 		dw[4] = pick_u32(r);
 		dw[5] = pick_u32(r);
@@ -1064,7 +1027,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		put_addr(dw + 3, b);
 		return 5;
 	case 15:
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		a = pick_addr(r, &ggtt);
 		dw[0] = MI_COND_BB_END | (ggtt ? MI_USE_GGTT : 0) |
 			(f & 1 ? 1u << 19 : 0);
@@ -1072,7 +1035,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		put_addr(dw + 2, a & ~7ull);
 		return 4;
 	case 16:
-		f = (uint32_t)(take(r, 1) % 3);
+		f = (uint32_t)(fuzz_take(&r->in, 1) % 3);
 		dw[0] = f ? MI_ARB_ON_OFF | (f - 1) : MI_ARB_CHECK;
 		return 1;
 	case 17:
@@ -1080,16 +1043,18 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		return 1;
 	case 18:
 	case 19: {
-		uint32_t x1 = (uint32_t)take(r, 1), y1 = (uint32_t)take(r, 1) % 8;
-		uint32_t w = 1 + (uint32_t)take(r, 1) % 64, h = 1 + (uint32_t)take(r, 1) % 16;
+		uint32_t x1 = (uint32_t)fuzz_take(&r->in, 1),
+			 y1 = (uint32_t)fuzz_take(&r->in, 1) % 8;
+		uint32_t w = 1 + (uint32_t)fuzz_take(&r->in, 1) % 64,
+			 h = 1 + (uint32_t)fuzz_take(&r->in, 1) % 16;
 
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		a = pick_addr(r, &ggtt);
 		dw[0] = (what == 18 ? XY_COLOR_BLT : XY_SRC_COPY_BLT) |
 			(f & 3) << 20 | (f & 4 ? 1u << 11 : 0) |
 			(f & 8 ? 1u << 15 : 0);
 		dw[1] = 3u << 24 | (what == 18 ? 0xf0u : 0xccu) << 16 |
-			(f & 16 ? (uint32_t)take(r, 2) : 1024);
+			(f & 16 ? (uint32_t)fuzz_take(&r->in, 2) : 1024);
 		dw[2] = y1 << 16 | x1;
 		dw[3] = (y1 + h) << 16 | (x1 + w);
 		put_addr(dw + 4, a);
@@ -1103,7 +1068,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		return 10;
 	}
 	case 20:
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		a = pick_addr(r, &ggtt);
 		dw[0] = MI_ATOMIC | (ggtt ? MI_USE_GGTT : 0) | (f & 3) << 19 |
 			(f >> 2 & 0xf) << 8;
@@ -1116,12 +1081,13 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 			dw[i] = pick_u32(r);
 		return 11;
 	case 21:
-		n = 1 + (unsigned int)(take(r, 1) % 4);
+		n = 1 + (unsigned int)(fuzz_take(&r->in, 1) % 4);
 		for (unsigned int i = 0; i < n; i++)
-			dw[i] = (uint32_t)take(r, 4);
+			dw[i] = (uint32_t)fuzz_take(&r->in, 4);
 		return n;
 	case 22:
-		f = (uint32_t)(take(r, 1) % (sizeof(other) / sizeof(other[0])));
+		f = (uint32_t)(fuzz_take(&r->in, 1) %
+			       (sizeof(other) / sizeof(other[0])));
 		n = other[f][1];
 		dw[0] = other[f][0];
 		for (unsigned int i = 1; i < n; i++)
@@ -1129,7 +1095,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 		return n;
 	default:
 		/* A whitelist entry naming a register. */
-		f = (uint32_t)take(r, 1);
+		f = (uint32_t)fuzz_take(&r->in, 1);
 		dw[0] = MI_LRI(1);
 		dw[1] = guest_eng_base[f & 3] + R_FORCE_NONPRIV(f >> 2 & 7);
 		dw[2] = pick_reg(r, e);
@@ -1143,7 +1109,7 @@ static unsigned int pick_cmd(struct run *r, unsigned int e, uint32_t *dw)
 static uint32_t sane_value(struct run *r, unsigned int k, unsigned int field)
 {
 	struct guest *g = r->a;
-	uint32_t x = (uint32_t)take(r, 2);
+	uint32_t x = (uint32_t)fuzz_take(&r->in, 2);
 
 	switch (field) {
 	case CTX_CONTROL:
@@ -1184,13 +1150,13 @@ static void op_ctx(struct run *r)
 		CTX_INDIRECT_CTX, CTX_INDIRECT_CTX_OFF, CTX_TIMESTAMP,
 		CTX_PWR_CLK_STATE,
 	};
-	unsigned int k = (unsigned int)(take(r, 1) % NUM_CTX);
-	unsigned int f = (unsigned int)take(r, 1), slot;
+	unsigned int k = (unsigned int)(fuzz_take(&r->in, 1) % NUM_CTX);
+	unsigned int f = (unsigned int)fuzz_take(&r->in, 1), slot;
 	uint32_t v;
 
 	if (f & 0x80) {
 		/* Any dword: register offsets, LRI headers, the rest. */
-		slot = (unsigned int)(take(r, 2) % 1024);
+		slot = (unsigned int)(fuzz_take(&r->in, 2) % 1024);
 		v = pick_u32(r);
 	} else {
 		slot = fields[f & 15] + 1;
@@ -1202,8 +1168,8 @@ static void op_ctx(struct run *r)
 static void op_root(struct run *r)
 {
 	struct guest *g = r->a;
-	unsigned int k = (unsigned int)(take(r, 1) % NUM_CTX);
-	unsigned int kind = (unsigned int)take(r, 1);
+	unsigned int k = (unsigned int)(fuzz_take(&r->in, 1) % NUM_CTX);
+	unsigned int kind = (unsigned int)fuzz_take(&r->in, 1);
 	uint64_t pdp[4] = { 0 };
 
 	switch (kind & 7) {
@@ -1224,12 +1190,12 @@ static void op_root(struct run *r)
 				pdp[n] = pick_frame(r) << 12;
 		break;
 	case 4:
-		pdp[0] = pick_frame(r) << 12 | take(r, 1);
+		pdp[0] = pick_frame(r) << 12 | fuzz_take(&r->in, 1);
 		break;
 	case 5:
 		break;
 	case 6:
-		pdp[kind >> 3 & 3] = take(r, 8);
+		pdp[kind >> 3 & 3] = fuzz_take(&r->in, 8);
 		break;
 	default:
 		pdp[0] = g->pt.pml4;
@@ -1248,7 +1214,7 @@ static void op_root(struct run *r)
 static void op_ring(struct run *r)
 {
 	struct guest *g = r->a;
-	unsigned int f = (unsigned int)take(r, 1), k = f & 3;
+	unsigned int f = (unsigned int)fuzz_take(&r->in, 1), k = f & 3;
 	uint32_t dw[CMD_MAX];
 	unsigned int n = pick_cmd(r, k, dw);
 
@@ -1261,9 +1227,10 @@ static void op_ring(struct run *r)
 static void op_batch(struct run *r)
 {
 	struct guest *g = r->a;
-	unsigned int b = (unsigned int)(take(r, 1) % NUM_BATCH);
+	unsigned int b = (unsigned int)(fuzz_take(&r->in, 1) % NUM_BATCH);
 	uint32_t dw[CMD_MAX + 1];
-	unsigned int n = pick_cmd(r, (unsigned int)take(r, 1) & 3, dw);
+	unsigned int n = pick_cmd(r, (unsigned int)fuzz_take(&r->in, 1) & 3,
+				  dw);
 
 	if (g->batch_pos[b] + 4 * (n + 1) > BATCH_BYTES)
 		g->batch_pos[b] = 0;
@@ -1281,8 +1248,8 @@ static void op_pt(struct run *r)
 {
 	struct guest *g = r->a;
 	static const uint64_t gmas[4] = { PP_BATCH0, PP_BATCH2, PP_DATA, PP_HIGH };
-	unsigned int k = (unsigned int)take(r, 1);
-	unsigned int i = (unsigned int)take(r, 2), level, idx;
+	unsigned int k = (unsigned int)fuzz_take(&r->in, 1);
+	unsigned int i = (unsigned int)fuzz_take(&r->in, 2), level, idx;
 	const uint64_t tables[7] = {
 		g->pt.pml4, g->l3, g->pd0, g->pt0, g->pt1, g->pd_high, g->pt_high,
 	};
@@ -1298,7 +1265,7 @@ static void op_pt(struct run *r)
 		level = 1 + (i >> 2 & 3);
 	}
 	idx = i & 0x8000 ? i & 511 : index_at(gmas[i & 3], level) + (i >> 4 & 1);
-	v = pick_pte(r);
+	v = fuzz_pte(&r->in, pte_frame, r);
 	switch (k >> 3 & 3) {
 	case 2:
 		half = (uint32_t)v;
@@ -1317,8 +1284,8 @@ static void op_pt(struct run *r)
 static void op_ggtt(struct run *r)
 {
 	struct guest *g = r->a;
-	unsigned int k = (unsigned int)take(r, 1);
-	uint64_t x = take(r, 2), idx, pte;
+	unsigned int k = (unsigned int)fuzz_take(&r->in, 1);
+	uint64_t x = fuzz_take(&r->in, 2), idx, pte;
 	uint32_t half[2];
 	int ret;
 
@@ -1333,11 +1300,12 @@ static void op_ggtt(struct run *r)
 		idx = g->vgpu->high_gm.start / PAGE + x;
 		break;
 	default:
-		idx = x | take(r, 1) << 16;
+		idx = x | fuzz_take(&r->in, 1) << 16;
 		break;
 	}
 	idx %= 1u << 20;	/* 4 GiB of GGTT */
-	pte = pick_frame(r) << 12 | (k & 4 ? 0 : 1) | (k & 8 ? take(r, 1) & 0xffe : 0);
+	pte = pick_frame(r) << 12 | (k & 4 ? 0 : 1) |
+	      (k & 8 ? fuzz_take(&r->in, 1) & 0xffe : 0);
 	if (k & 16) {
 		half[0] = (uint32_t)pte;
 		half[1] = (uint32_t)(pte >> 32);
@@ -1354,8 +1322,9 @@ static void op_ggtt(struct run *r)
 static void op_ram(struct run *r)
 {
 	static const uint8_t zero[PAGE];
-	unsigned int k = (unsigned int)take(r, 1);
-	uint64_t gpa = pick_frame(r) % RAM_FRAMES * PAGE + (take(r, 2) & 0xff8);
+	unsigned int k = (unsigned int)fuzz_take(&r->in, 1);
+	uint64_t gpa = pick_frame(r) % RAM_FRAMES * PAGE +
+		       (fuzz_take(&r->in, 2) & 0xff8);
 	uint64_t v = pick_u32(r) | (uint64_t)pick_u32(r) << 32;
 
 	switch (k & 3) {
@@ -1378,7 +1347,8 @@ static void op_ram(struct run *r)
 static void pick_desc(struct run *r, uint32_t *lo, uint32_t *hi)
 {
 	struct guest *g = r->a;
-	uint32_t l = (uint32_t)take(r, 1), f = (uint32_t)take(r, 1);
+	uint32_t l = (uint32_t)fuzz_take(&r->in, 1);
+	uint32_t f = (uint32_t)fuzz_take(&r->in, 1);
 	uint32_t lrca, flags;
 
 	switch (l & 7) {
@@ -1398,19 +1368,19 @@ static void pick_desc(struct run *r, uint32_t *lo, uint32_t *hi)
 		lrca = (uint32_t)pick_gm(r) & ~0xfffu;
 		break;
 	default:
-		lrca = (uint32_t)take(r, 4) & ~0xfffu;
+		lrca = (uint32_t)fuzz_take(&r->in, 4) & ~0xfffu;
 		break;
 	}
 	flags = (D_VALID | D_4LEVEL | D_PRIV) ^
 		((f & 0x1f) | (f & 0x20 ? D_PRIV : 0) | (f & 0x40 ? 0xe0 : 0) |
 		 (f & 0x80 ? 0xe00 : 0));
 	*lo = lrca | flags;
-	*hi = (l & 7) << 8 | (uint32_t)take(r, 1);
+	*hi = (l & 7) << 8 | (uint32_t)fuzz_take(&r->in, 1);
 }
 
 static void op_elsp(struct run *r)
 {
-	unsigned int f = (unsigned int)take(r, 1), e = f & 3;
+	unsigned int f = (unsigned int)fuzz_take(&r->in, 1), e = f & 3;
 	unsigned int dwords = f >> 4 & 3 ? f >> 4 & 3 : 4;
 	uint32_t d[4] = { 0 };
 
@@ -1433,7 +1403,7 @@ static void op_elsp(struct run *r)
 static void op_reset(struct run *r)
 {
 	struct guest *g = r->a;
-	unsigned int k = (unsigned int)(take(r, 1) % 8);
+	unsigned int k = (unsigned int)(fuzz_take(&r->in, 1) % 8);
 	uint32_t v;
 
 	switch (k) {
@@ -1444,7 +1414,7 @@ static void op_reset(struct run *r)
 		v = GDRST_ENGINE(k);
 		break;
 	case 4:
-		v = (uint32_t)take(r, 1) & 0x1e;
+		v = (uint32_t)fuzz_take(&r->in, 1) & 0x1e;
 		break;
 	case 5:
 		v = GDRST_FULL;
@@ -1456,7 +1426,7 @@ static void op_reset(struct run *r)
 		settle_and_check(r);
 		return;
 	default:
-		v = (uint32_t)take(r, 4);
+		v = (uint32_t)fuzz_take(&r->in, 4);
 		break;
 	}
 	wr(g, GDRST, v);
@@ -1475,7 +1445,7 @@ static void op_reset(struct run *r)
 static void op_mmio(struct run *r)
 {
 	struct guest *g = r->a;
-	unsigned int k = (unsigned int)take(r, 1);
+	unsigned int k = (unsigned int)fuzz_take(&r->in, 1);
 	uint32_t base = guest_eng_base[k & 3];
 
 	switch ((k >> 2) % 6) {
@@ -1498,7 +1468,8 @@ static void op_mmio(struct run *r)
 		(void)rd(g, base + R_EL_STATUS_LO);
 		(void)rd(g, base + R_EL_STATUS_HI);
 		(void)rd(g, base + R_CSB_PTR);
-		(void)rd(g, base + R_CSB + 4 * (uint32_t)(take(r, 1) % 12));
+		(void)rd(g, base + R_CSB +
+			 4 * (uint32_t)(fuzz_take(&r->in, 1) % 12));
 		(void)rd(g, base + R_HEAD);
 		break;
 	default:
@@ -1664,22 +1635,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run r = { .p = data, .left = size };
+	struct run r = { .in = { data, size } };
 	unsigned int flags;
 
 	if (!ctx)
 		setup();
-	flags = (unsigned int)take(&r, 1);
+	flags = (unsigned int)fuzz_take(&r.in, 1);
 	r.a = &attacker[flags & 1];
 	r.announce = flags & 2;
 	guest_start(r.a, r.announce);
-	while (r.left) {
+	while (r.in.left) {
 		if (r.held && ++r.held_ops > MAX_HELD_OPS)
 			settle_and_check(&r);
-		unsigned int op = (unsigned int)(take(&r, 1) % OP_NUM);
+		unsigned int op = (unsigned int)(fuzz_take(&r.in, 1) % OP_NUM);
 
 		if (verbose)
-			fprintf(stderr, "op %u at %zu\n", op, size - r.left - 1);
+			fprintf(stderr, "op %u at %zu\n", op, size - r.in.left - 1);
 		switch (op) {
 		case OP_CTX:
 			op_ctx(&r);
@@ -1712,7 +1683,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_mmio(&r);
 			break;
 		case OP_VICTIM:
-			victim_submit((unsigned int)(take(&r, 1) % GUEST_ENGINES));
+			victim_submit((unsigned int)(fuzz_take(&r.in, 1) %
+						     GUEST_ENGINES));
 			break;
 		default:
 			settle_and_check(&r);
