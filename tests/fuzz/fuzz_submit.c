@@ -1189,9 +1189,15 @@ static void op_root(struct run *r)
 			if (kind & (8u << n))
 				pdp[n] = pick_frame(r) << 12;
 		break;
-	case 4:
-		pdp[0] = pick_frame(r) << 12 | fuzz_take(&r->in, 1);
+	case 4: {
+		/* One read per statement: C leaves the order of two in one
+		 * expression open, and an input must mean the same to every
+		 * compiler (clang fuzzes, gcc replays the corpus). */
+		uint64_t frame = pick_frame(r);
+
+		pdp[0] = frame << 12 | fuzz_take(&r->in, 1);
 		break;
+	}
 	case 5:
 		break;
 	case 6:
@@ -1304,8 +1310,8 @@ static void op_ggtt(struct run *r)
 		break;
 	}
 	idx %= 1u << 20;	/* 4 GiB of GGTT */
-	pte = pick_frame(r) << 12 | (k & 4 ? 0 : 1) |
-	      (k & 8 ? fuzz_take(&r->in, 1) & 0xffe : 0);
+	pte = pick_frame(r) << 12 | (k & 4 ? 0 : 1);	/* frame first, then bits */
+	pte |= k & 8 ? fuzz_take(&r->in, 1) & 0xffe : 0;
 	if (k & 16) {
 		half[0] = (uint32_t)pte;
 		half[1] = (uint32_t)(pte >> 32);
@@ -1323,9 +1329,12 @@ static void op_ram(struct run *r)
 {
 	static const uint8_t zero[PAGE];
 	unsigned int k = (unsigned int)fuzz_take(&r->in, 1);
-	uint64_t gpa = pick_frame(r) % RAM_FRAMES * PAGE +
-		       (fuzz_take(&r->in, 2) & 0xff8);
-	uint64_t v = pick_u32(r) | (uint64_t)pick_u32(r) << 32;
+	uint64_t gpa = pick_frame(r) % RAM_FRAMES * PAGE;	/* one read each */
+	uint64_t v;
+
+	gpa += fuzz_take(&r->in, 2) & 0xff8;
+	v = pick_u32(r);
+	v |= (uint64_t)pick_u32(r) << 32;
 
 	switch (k & 3) {
 	case 0:
