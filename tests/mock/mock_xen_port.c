@@ -416,6 +416,21 @@ void mock_xen_port_kick(struct mock_xen_port *m, unsigned int vcpu)
 	}
 }
 
+ioreq_t mock_xen_ioreq(uint8_t type, uint8_t dir, uint64_t addr, uint32_t size,
+		       uint64_t data)
+{
+	ioreq_t r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.dir = dir;
+	r.addr = addr;
+	r.size = size;
+	r.count = 1;
+	r.data = data;
+	return r;
+}
+
 void mock_xen_port_post(struct mock_xen_port *m, unsigned int vcpu,
 			const ioreq_t *req)
 {

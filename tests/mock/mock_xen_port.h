@@ -83,6 +83,10 @@ int mock_xen_port_create(unsigned int nr_vcpus, uint64_t ram_size,
 			 struct mock_xen_port **out);
 void mock_xen_port_destroy(struct mock_xen_port *m);
 
+/* A request of one element, as Xen fills it for a plain access. */
+ioreq_t mock_xen_ioreq(uint8_t type, uint8_t dir, uint64_t addr, uint32_t size,
+		       uint64_t data);
+
 /* Place @req in vCPU @vcpu's slot, mark it READY and signal its channel,
  * as Xen does for a trapped access. */
 void mock_xen_port_post(struct mock_xen_port *m, unsigned int vcpu,

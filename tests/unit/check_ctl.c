@@ -71,37 +71,18 @@ static void teardown(void)
 
 static int client(void)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	return t_ctl_connect(path);
+}
 
-	strcpy(a.sun_path, path);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
+static void pump(void *opaque)
+{
+	gvt_ctl_dispatch(opaque);
 }
 
 /* Serve until a full line is there, then return it. */
 static char *reply(int fd)
 {
-	static char buf[1 << 20];
-	size_t len = 0;
-
-	for (int spins = 0; spins < 2000; spins++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		gvt_ctl_dispatch(ctl);
-		if (poll(&p, 1, 1) <= 0)
-			continue;
-		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (memchr(buf, '\n', len))
-			return buf;
-	}
-	buf[len] = '\0';
-	return buf;
+	return t_ctl_reply(fd, pump, ctl);
 }
 
 static char *ask(int fd, const char *request)

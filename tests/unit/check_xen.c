@@ -53,21 +53,6 @@ static void teardown(void)
 	t_teardown();
 }
 
-static ioreq_t mk(uint8_t type, uint8_t dir, uint64_t addr, uint32_t size,
-		  uint64_t data)
-{
-	ioreq_t r;
-
-	memset(&r, 0, sizeof(r));
-	r.type = type;
-	r.dir = dir;
-	r.addr = addr;
-	r.size = size;
-	r.count = 1;
-	r.data = data;
-	return r;
-}
-
 /* Post @r on vCPU @v, dispatch, check the answer; return its data. */
 static uint64_t run_on(unsigned int v, ioreq_t r)
 {
@@ -87,22 +72,22 @@ static uint64_t run(ioreq_t r)
 
 static uint64_t cfg_rd(uint32_t off, uint32_t size)
 {
-	return run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ, SBDF << 32 | off, size, 0));
+	return run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ, SBDF << 32 | off, size, 0));
 }
 
 static void cfg_wr(uint32_t off, uint32_t size, uint64_t val)
 {
-	run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | off, size, val));
+	run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | off, size, val));
 }
 
 static uint64_t mem_rd(uint64_t addr, uint32_t size)
 {
-	return run(mk(IOREQ_TYPE_COPY, IOREQ_READ, addr, size, 0));
+	return run(mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_READ, addr, size, 0));
 }
 
 static void mem_wr(uint64_t addr, uint32_t size, uint64_t val)
 {
-	run(mk(IOREQ_TYPE_COPY, IOREQ_WRITE, addr, size, val));
+	run(mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_WRITE, addr, size, val));
 }
 
 /* The guest's BIOS: place the BARs and turn decoding on. */
@@ -207,7 +192,7 @@ END_TEST
 
 START_TEST(test_xen_request_state_machine)
 {
-	ioreq_t r = mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ, SBDF << 32, 2, 0);
+	ioreq_t r = mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ, SBDF << 32, 2, 0);
 
 	ck_assert_uint_eq(run(r), 0x8086);
 	ck_assert_uint_eq(m->unmasked, 1);
@@ -246,9 +231,9 @@ START_TEST(test_xen_pci_config_every_size)
 	ck_assert_uint_eq(cfg_r8(t_vgpu, 0x3c), 0x0b);
 	ck_assert_uint_eq(cfg_rd(0x3c, 1), 0x0b);
 	/* Another function, past the end, a bad size: all ones, no effect. */
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ,
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ,
 				 (SBDF + 1) << 32, 4, 0)), 0xffffffffu);
-	run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, (SBDF | 1u << 8) << 32 | 0x3c, 1, 0x55));
+	run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, (SBDF | 1u << 8) << 32 | 0x3c, 1, 0x55));
 	ck_assert_uint_eq(cfg_r8(t_vgpu, 0x3c), 0x0b);
 	ck_assert_uint_eq(cfg_rd(0xfe, 4), 0xffffffffu);
 	ck_assert_uint_eq(cfg_rd(0x100, 1), 0xff);
@@ -328,15 +313,15 @@ END_TEST
 START_TEST(test_xen_pio_index_data)
 {
 	place_bars();
-	run(mk(IOREQ_TYPE_PIO, IOREQ_WRITE, BAR4, 4, 0x44300));
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 4, 0)), 0x44300);
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, BAR4 + 4, 4, 0)),
+	run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_WRITE, BAR4, 4, 0x44300));
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 4, 0)), 0x44300);
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, BAR4 + 4, 4, 0)),
 			  mmio_r32(t_vgpu, 0x44300));
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 2, 0)), 0x4300);
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, BAR4 + 2, 1, 0)), 0x04);
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 2, 0)), 0x4300);
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, BAR4 + 2, 1, 0)), 0x04);
 	/* No 8-byte port I/O; a port outside BAR4 reads all ones. */
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 8, 0)), ~0ull);
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, 0x3f8, 1, 0)), 0xff);
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 8, 0)), ~0ull);
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, 0x3f8, 1, 0)), 0xff);
 	ck_assert_uint_eq(xstats().pio, 7);
 }
 END_TEST
@@ -358,7 +343,7 @@ START_TEST(test_xen_string_copies_with_pointer)
 	for (int i = 0; i < 4; i++)
 		src[i] = (0x100000ull + 0x1000 * i) | 1;
 	/* Guest RAM -> device, upwards. */
-	r = mk(IOREQ_TYPE_COPY, IOREQ_WRITE, at, 8, 0x20000);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_WRITE, at, 8, 0x20000);
 	r.data_is_ptr = 1;
 	r.count = 4;
 	run(r);
@@ -379,7 +364,7 @@ START_TEST(test_xen_string_copies_with_pointer)
 	/* Guest RAM -> device, downwards, 4-byte elements. */
 	for (int i = 0; i < 4; i++)
 		src[i] = (0x200000ull + 0x1000 * i) | 1;
-	r = mk(IOREQ_TYPE_COPY, IOREQ_WRITE, at + 28, 4, 0x20000 + 28);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_WRITE, at + 28, 4, 0x20000 + 28);
 	r.data_is_ptr = 1;
 	r.df = 1;
 	r.count = 8;
@@ -388,12 +373,12 @@ START_TEST(test_xen_string_copies_with_pointer)
 		ck_assert_uint_eq(ggtt_r64(t_vgpu, (uint32_t)(idx + i)), src[i]);
 	/* rep ins/outs through BAR4, 2-byte elements. */
 	/* The port stays, the memory side steps. */
-	r = mk(IOREQ_TYPE_PIO, IOREQ_WRITE, BAR4, 2, 0x20000);
+	r = mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_WRITE, BAR4, 2, 0x20000);
 	src[0] = 0x1234567;
 	r.data_is_ptr = 1;
 	r.count = 2;
 	run(r);
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 2, 0)), 0x0123);
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PIO, IOREQ_READ, BAR4, 2, 0)), 0x0123);
 	r.dir = IOREQ_READ;
 	r.data = 0x30000;
 	dst[0] = ~0ull;
@@ -414,7 +399,7 @@ START_TEST(test_xen_string_without_pointer)
 	info = t_info(t_vgpu);
 	idx = info.aperture_base >> 12;
 	at = BAR0 + GGTT + idx * 8;
-	r = mk(IOREQ_TYPE_COPY, IOREQ_WRITE, at, 8, 0x5000 | 1);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_WRITE, at, 8, 0x5000 | 1);
 	r.count = 3;
 	run(r);
 	for (int i = 0; i < 3; i++)
@@ -453,7 +438,7 @@ START_TEST(test_xen_malformed_requests_answered_safely)
 	ck_assert_uint_eq(mem_rd(BAR0, 16), ~0ull);
 	ck_assert_uint_eq(mem_rd(BAR0, 0), ~0ull);
 	/* A count beyond a page. */
-	r = mk(IOREQ_TYPE_COPY, IOREQ_READ, BAR0, 4, 0x1000);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_READ, BAR0, 4, 0x1000);
 	r.data_is_ptr = 1;
 	r.count = 0xffffffffu;
 	run(r);
@@ -468,7 +453,7 @@ START_TEST(test_xen_malformed_requests_answered_safely)
 	run(r);
 	/* Device addresses that wrap. */
 	ck_assert_uint_eq(mem_rd(UINT64_MAX - 2, 8), ~0ull);
-	r = mk(IOREQ_TYPE_COPY, IOREQ_WRITE, 4, 4, 0x1000);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_WRITE, 4, 4, 0x1000);
 	r.data_is_ptr = 1;
 	r.df = 1;
 	r.count = 4;
@@ -486,7 +471,7 @@ END_TEST
 
 START_TEST(test_xen_other_types_answered_without_effect)
 {
-	ioreq_t r = mk(IOREQ_TYPE_TIMEOFFSET, IOREQ_WRITE, 0, 8, 12345);
+	ioreq_t r = mock_xen_ioreq(IOREQ_TYPE_TIMEOFFSET, IOREQ_WRITE, 0, 8, 12345);
 
 	ck_assert_uint_eq(run(r), 12345);
 	r.type = IOREQ_TYPE_INVALIDATE;
@@ -522,7 +507,7 @@ START_TEST(test_xen_tracked_page_writes_reach_libgvt)
 	/* rep movs into it, and a write straddling into the next page. */
 	*(uint64_t *)(m->ram + 0x20000) = 0x1111;
 	*(uint64_t *)(m->ram + 0x20008) = 0x2222;
-	r = mk(IOREQ_TYPE_COPY, IOREQ_WRITE, 0x40100, 8, 0x20000);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_WRITE, 0x40100, 8, 0x20000);
 	r.data_is_ptr = 1;
 	r.count = 2;
 	run(r);
@@ -538,7 +523,7 @@ START_TEST(test_xen_tracked_page_writes_reach_libgvt)
 	ck_assert_uint_eq(t_stats(t_vgpu).page_writes, before.page_writes + 4);
 	/* A device read with a pointer into a tracked page goes through
 	 * libgvt too. */
-	r = mk(IOREQ_TYPE_COPY, IOREQ_READ, BAR0, 4, 0x40200);
+	r = mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_READ, BAR0, 4, 0x40200);
 	r.data_is_ptr = 1;
 	run(r);
 	ck_assert_uint_eq(*(uint32_t *)(m->ram + 0x40200), mmio_r32(t_vgpu, 0));

@@ -6,15 +6,12 @@
  * socket), and checks what the device model answers and what it leaves
  * behind. tests/xen/test_gvt_xen_dm.sh runs the real binary.
  */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -85,21 +82,6 @@ static bool socket_exists(void)
 	return !stat(cfg.control, &st);
 }
 
-static ioreq_t mk(uint8_t type, uint8_t dir_, uint64_t addr, uint32_t size,
-		  uint64_t data)
-{
-	ioreq_t r;
-
-	memset(&r, 0, sizeof(r));
-	r.type = type;
-	r.dir = dir_;
-	r.addr = addr;
-	r.size = size;
-	r.count = 1;
-	r.data = data;
-	return r;
-}
-
 /* Post @r as Xen would and let the device model's loop answer it: the
  * mock's event fd is what wakes the loop. */
 static uint64_t run(ioreq_t r)
@@ -111,40 +93,15 @@ static uint64_t run(ioreq_t r)
 	return m->page[1].data;
 }
 
-static int client(void)
+static void pump(void *opaque)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", cfg.control);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
+	ck_assert_int_ge(xen_dm_poll(opaque, 0), 0);
 }
 
 /* Run the device model's loop until a whole reply line arrived. */
 static char *reply(int fd)
 {
-	static char buf[1 << 16];
-	size_t len = 0;
-
-	for (int spins = 0; spins < 200; spins++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		ck_assert_int_ge(xen_dm_poll(dm, 10), 0);
-		if (poll(&p, 1, 0) <= 0)
-			continue;
-		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (memchr(buf, '\n', len))
-			return buf;
-	}
-	buf[len] = '\0';
-	return buf;
+	return t_ctl_reply(fd, pump, dm);
 }
 
 START_TEST(test_xen_dm_command_line)
@@ -232,18 +189,18 @@ START_TEST(test_xen_dm_serves_the_guest_and_gvtctl)
 	ck_assert_str_eq(xen_dm_control_path(dm), cfg.control);
 
 	/* The guest's firmware finds the vGPU and places BAR0. */
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ, SBDF << 32, 2, 0)),
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_READ, SBDF << 32, 2, 0)),
 			  0x8086);
-	run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | 0x10, 4, (uint32_t)BAR0));
-	run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | 0x14, 4, BAR0 >> 32));
-	run(mk(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | 0x04, 2, 0x6));
+	run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | 0x10, 4, (uint32_t)BAR0));
+	run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | 0x14, 4, BAR0 >> 32));
+	run(mock_xen_ioreq(IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF << 32 | 0x04, 2, 0x6));
 	ck_assert_uint_ge(m->nr_ranges, 1);
 	/* i915 reads PVINFO's magic through BAR0. */
-	ck_assert_uint_eq(run(mk(IOREQ_TYPE_COPY, IOREQ_READ, BAR0 + 0x78000, 8, 0)),
+	ck_assert_uint_eq(run(mock_xen_ioreq(IOREQ_TYPE_COPY, IOREQ_READ, BAR0 + 0x78000, 8, 0)),
 			  PVINFO_MAGIC);
 
 	/* gvtctl sees the one vGPU, and may not destroy it or add another. */
-	fd = client();
+	fd = t_ctl_connect(cfg.control);
 	r = reply(fd);
 	ck_assert_msg(strstr(r, "\"protocol\":1"), "%s", r);
 	ck_assert_int_gt(dprintf(fd, "list\n"), 0);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "harness.h"
 
@@ -192,4 +195,40 @@ void t_enable_msi(struct gvt_vgpu *vgpu, uint32_t addr, uint16_t data)
 	cfg_w16(vgpu, 0xb4, data);
 	cfg_w16(vgpu, 0xae, 0x0001);
 	cfg_w16(vgpu, 0x04, 0x0006); /* memory + bus master */
+}
+
+int t_ctl_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(path), sizeof(a.sun_path));
+	strcpy(a.sun_path, path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+char *t_ctl_reply(int fd, void (*pump)(void *opaque), void *opaque)
+{
+	static char buf[1 << 20];
+	size_t len = 0;
+
+	for (int spins = 0; spins < 2000; spins++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		pump(opaque);
+		if (poll(&p, 1, 1) <= 0)
+			continue;
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (memchr(buf, '\n', len))
+			return buf;
+	}
+	buf[len] = '\0';
+	return buf;
 }

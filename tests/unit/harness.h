@@ -83,6 +83,13 @@ Suite *sched_policy_suite(void);
 Suite *trace_suite(void);
 Suite *vgpu_suite(void);
 Suite *vfio_user_suite(void);
+/* A control-socket client: connect to @path (asserts success). */
+int t_ctl_connect(const char *path);
+/* Call @pump(@opaque) (the server's side: dispatch once, briefly) until a
+ * whole reply line arrived on @fd, and return it (a static buffer; what
+ * arrived so far if the server never finished the line). */
+char *t_ctl_reply(int fd, void (*pump)(void *opaque), void *opaque);
+
 Suite *xen_suite(void);
 Suite *xen_dm_suite(void);
 

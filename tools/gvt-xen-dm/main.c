@@ -22,6 +22,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "tool_util.h"
 #include "xen_dm.h"
 
 /*
@@ -89,7 +90,6 @@ int main(int argc, char **argv)
 	struct xen_dm_config cfg;
 	struct xen_dm *dm = NULL;
 	int verdict_fd = -1, signal_fd, ret, status = 0;
-	sigset_t mask;
 
 	ret = xen_dm_parse_args(argc, argv, &cfg, stdout, stderr);
 	if (ret)
@@ -102,17 +102,9 @@ int main(int argc, char **argv)
 	/* Every signal that would end the process ends it cleanly: the
 	 * server destroyed (Xen forgets it), the trace completed, the
 	 * socket removed. SIGUSR1 logs the figures. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	signal_fd = tool_signal_fd();
 	if (signal_fd < 0) {
-		perror("gvt-xen-dm: signalfd");
+		fprintf(stderr, "gvt-xen-dm: signalfd: %s\n", strerror(-signal_fd));
 		return 1;
 	}
 

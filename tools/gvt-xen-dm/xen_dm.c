@@ -16,6 +16,7 @@
 
 #include <gvt/gvt_xen.h>
 
+#include "tool_util.h"
 #include "vgpu_latency.h"
 #include "xen_dm.h"
 
@@ -38,17 +39,6 @@ struct xen_dm {
 
 /* ---- logging ---- */
 
-static const char *level_name(int level)
-{
-	switch (level) {
-	case GVT_LOG_ERR: return "error";
-	case GVT_LOG_WARNING: return "warning";
-	case GVT_LOG_NOTICE: return "notice";
-	case GVT_LOG_INFO: return "info";
-	default: return "debug";
-	}
-}
-
 void xen_dm_log(void *opaque, int level, const char *msg)
 {
 	const struct xen_dm_config *cfg = opaque;
@@ -59,7 +49,7 @@ void xen_dm_log(void *opaque, int level, const char *msg)
 		syslog(level, "dom%u: %s", cfg->domid, msg);
 	else
 		fprintf(stderr, "gvt-xen-dm: dom%u: %s: %s\n", cfg->domid,
-			level_name(level), msg);
+			tool_level_name(level), msg);
 }
 
 static void say(const struct xen_dm_config *cfg, int level, const char *fmt, ...)
@@ -104,20 +94,6 @@ static void usage(FILE *f)
 		"  --help                this text\n");
 }
 
-/* Digits only: strtoul alone would take a sign, spaces and "0x". */
-static bool parse_uint(const char *s, int base, unsigned long max,
-		       unsigned long *out)
-{
-	size_t digits = strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789");
-	char *end;
-
-	if (!digits || s[digits])
-		return false;
-	errno = 0;
-	*out = strtoul(s, &end, base);
-	return !*end && !errno && *out <= max;
-}
-
 /* One hex field of a BDF, ended by @stop; *@s moves past @stop. */
 static bool bdf_field(const char **s, char stop, unsigned long max,
 		      unsigned long *out)
@@ -133,7 +109,7 @@ static bool bdf_field(const char **s, char stop, unsigned long max,
 		return false;
 	memcpy(field, *s, len);
 	field[len] = '\0';
-	if (!parse_uint(field, 16, max, out))
+	if (!tool_parse_uint(field, 16, max, out))
 		return false;
 	*s = stop ? end + 1 : end;
 	return true;
@@ -155,16 +131,6 @@ static bool parse_bdf(const char *s, struct xen_dm_config *cfg)
 	cfg->dev = (uint8_t)dev;
 	cfg->func = (uint8_t)func;
 	return true;
-}
-
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
-
-	for (unsigned int i = 0; i < 5; i++)
-		if (!strcmp(s, names[i]))
-			return GVT_LOG_ERR + (int)i;
-	return -1;
 }
 
 enum { OPT_DOMID = 256, OPT_BDF, OPT_TYPE, OPT_VCPUS, OPT_NO_TRACK, OPT_APERTURE,
@@ -208,7 +174,7 @@ int xen_dm_parse_args(int argc, char **argv, struct xen_dm_config *cfg,
 
 		switch (opt) {
 		case OPT_DOMID:
-			if (!parse_uint(arg, 10, DOMID_RESERVED - 1, &n) || !n) {
+			if (!tool_parse_uint(arg, 10, DOMID_RESERVED - 1, &n) || !n) {
 				fprintf(err, "gvt-xen-dm: --domid %s: a guest's domain id, 1 .. %u\n",
 					arg, DOMID_RESERVED - 1);
 				return -1;
@@ -228,7 +194,7 @@ int xen_dm_parse_args(int argc, char **argv, struct xen_dm_config *cfg,
 			cfg->type = arg;
 			break;
 		case OPT_VCPUS:
-			if (!parse_uint(arg, 10, GVT_XEN_VCPUS_MAX, &n) || !n) {
+			if (!tool_parse_uint(arg, 10, GVT_XEN_VCPUS_MAX, &n) || !n) {
 				fprintf(err, "gvt-xen-dm: --vcpus %s: 1 .. %u\n", arg,
 					GVT_XEN_VCPUS_MAX);
 				return -1;
@@ -239,7 +205,7 @@ int xen_dm_parse_args(int argc, char **argv, struct xen_dm_config *cfg,
 			cfg->page_track = false;
 			break;
 		case OPT_APERTURE:
-			if (!parse_uint(arg, 10, 1024, &n) || (n != 256 && n != 512 && n != 1024)) {
+			if (!tool_parse_uint(arg, 10, 1024, &n) || (n != 256 && n != 512 && n != 1024)) {
 				fprintf(err, "gvt-xen-dm: --aperture %s: 256, 512 or 1024\n", arg);
 				return -1;
 			}
@@ -257,7 +223,7 @@ int xen_dm_parse_args(int argc, char **argv, struct xen_dm_config *cfg,
 			cfg->trace = arg;
 			break;
 		case OPT_STATS:
-			if (!parse_uint(arg, 10, 86400, &n)) {
+			if (!tool_parse_uint(arg, 10, 86400, &n)) {
 				fprintf(err, "gvt-xen-dm: --stats-interval %s: seconds, 0 .. 86400\n", arg);
 				return -1;
 			}
@@ -273,12 +239,12 @@ int xen_dm_parse_args(int argc, char **argv, struct xen_dm_config *cfg,
 			cfg->syslog = true;
 			break;
 		case OPT_LOG_LEVEL:
-			if (parse_level(arg) < 0) {
+			if (tool_parse_level(arg) < 0) {
 				fprintf(err, "gvt-xen-dm: --log-level %s: error, warning, notice, info or debug\n",
 					arg);
 				return -1;
 			}
-			cfg->log_level = parse_level(arg);
+			cfg->log_level = tool_parse_level(arg);
 			break;
 		case 'v':
 			if (cfg->log_level < GVT_LOG_DEBUG)

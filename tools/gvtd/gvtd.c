@@ -29,6 +29,7 @@
 #include <gvt/gvt.h>
 
 #include "vfio_user.h"
+#include "tool_util.h"
 #include "vgpu_latency.h"
 
 #define GVTD_MAX_VGPUS 7	/* libgvt's ids 1..7 */
@@ -75,24 +76,13 @@ static struct gvtd {
 
 /* ---- logging: libgvt's sink, and ours through it ---- */
 
-static const char *level_name(int level)
-{
-	switch (level) {
-	case GVT_LOG_ERR: return "error";
-	case GVT_LOG_WARNING: return "warning";
-	case GVT_LOG_NOTICE: return "notice";
-	case GVT_LOG_INFO: return "info";
-	default: return "debug";
-	}
-}
-
 static void log_sink(void *opaque, int level, const char *msg)
 {
 	(void)opaque;
 	if (gvtd.cfg.syslog)
 		syslog(level, "%s", msg);
 	else
-		fprintf(stderr, "gvtd: %s: %s\n", level_name(level), msg);
+		fprintf(stderr, "gvtd: %s: %s\n", tool_level_name(level), msg);
 }
 
 static void say(int level, const char *fmt, ...)
@@ -304,25 +294,6 @@ static void usage(FILE *f)
 		"           -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"type\":\"unix\",\"path\":\"SOCKET\"}}'\n");
 }
 
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
-
-	for (unsigned int i = 0; i < 5; i++)
-		if (!strcmp(s, names[i]))
-			return GVT_LOG_ERR + (int)i;
-	return -1;
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return s[0] >= '0' && s[0] <= '9' && !*end && !errno && *out <= max;
-}
-
 /* Strings the configuration keeps (config-file arguments, vGPU specs):
  * owned here, freed at exit. */
 static struct {
@@ -417,7 +388,7 @@ static int apply_option(int opt, char *arg, unsigned int depth)
 	case OPT_CONFIG:
 		return read_config(arg, depth + 1);
 	case OPT_APERTURE:
-		if (!parse_uint(arg, 1024, &n) || (n != 256 && n != 512 && n != 1024)) {
+		if (!tool_parse_uint(arg, 10, 1024, &n) || (n != 256 && n != 512 && n != 1024)) {
 			fprintf(stderr, "gvtd: --aperture %s: 256, 512 or 1024\n", arg);
 			return -1;
 		}
@@ -433,7 +404,7 @@ static int apply_option(int opt, char *arg, unsigned int depth)
 		c->trace_dir = arg;
 		return 0;
 	case OPT_STATS:
-		if (!parse_uint(arg, 86400, &n)) {
+		if (!tool_parse_uint(arg, 10, 86400, &n)) {
 			fprintf(stderr, "gvtd: --stats-interval %s: seconds, 0 .. 86400\n", arg);
 			return -1;
 		}
@@ -443,12 +414,12 @@ static int apply_option(int opt, char *arg, unsigned int depth)
 		c->syslog = true;
 		return 0;
 	case OPT_LOG_LEVEL:
-		if (parse_level(arg) < 0) {
+		if (tool_parse_level(arg) < 0) {
 			fprintf(stderr, "gvtd: --log-level %s: error, warning, notice, info or debug\n",
 				arg);
 			return -1;
 		}
-		c->log_level = parse_level(arg);
+		c->log_level = tool_parse_level(arg);
 		return 0;
 	case 'v':
 		if (c->log_level < GVT_LOG_DEBUG)
@@ -551,20 +522,11 @@ static int setup(void)
 	};
 	struct gvt_ctl_params cp = { .ops = &ctl_ops };
 	char control[PATH_LEN];
-	sigset_t mask;
 	int ret;
 
 	/* Every signal that would end the process ends it cleanly: vGPUs
 	 * destroyed (traces completed), sockets removed. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	gvtd.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	gvtd.signal_fd = tool_signal_fd();
 	gvtd.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (gvtd.signal_fd < 0 || gvtd.epoll_fd < 0 || watch(gvtd.signal_fd, &gvtd.signal_fd)) {
 		ret = -errno;
